@@ -1,0 +1,1 @@
+"""Softmax Lab app helpers."""

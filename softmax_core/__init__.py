@@ -1,0 +1,24 @@
+"""softmax_core: softmax and its derivatives along any axes of an N-D array.
+
+Pure NumPy, no Streamlit: import it in a REPL and use it.
+
+>>> import softmax_core as sc
+>>> y = sc.softmax([[1.0, 2.0], [3.0, 4.0]], axis=1)
+>>> sc.softmax_vjp(y, [[1.0, 0.0], [0.0, 1.0]], axis=1).round(4)
+array([[ 0.1966, -0.1966],
+       [-0.1966,  0.1966]])
+"""
+
+from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
+from softmax_core.functions import log_softmax, softmax
+from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
+
+__all__ = [
+    "DEFAULT_MAX_JACOBIAN_BYTES",
+    "log_softmax",
+    "log_softmax_vjp",
+    "slice_jacobians",
+    "softmax",
+    "softmax_jvp",
+    "softmax_vjp",
+]
