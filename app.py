@@ -1,0 +1,28 @@
+"""Softmax Lab: the table of contents.
+
+Run with ``make run`` (or ``streamlit run app.py``). The input panel is built
+here, before the page, so its values survive page switches; each page lives in
+``pages/`` and reads the panel with ``softmax_app.panel.current_inputs()``.
+"""
+
+import streamlit as st
+
+from softmax_app import urlstate
+from softmax_app.panel import input_panel
+
+st.set_page_config(page_title="Softmax Lab", page_icon="🧮", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/explore.py", title="Explore", icon="🔍", url_path="explore"),
+    st.Page("pages/backward.py", title="Backward", icon="↩️", url_path="backward"),
+    st.Page("pages/gradcheck.py", title="Gradcheck", icon="✅", url_path="gradcheck"),
+    st.Page("pages/stability.py", title="Stability", icon="🧯", url_path="stability"),
+]
+
+page = st.navigation(PAGES)
+inputs = input_panel()
+for message in inputs.errors:
+    st.error(message)
+page.run()
+urlstate.finish_run()

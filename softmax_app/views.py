@@ -1,0 +1,83 @@
+"""Streamlit pieces every page uses: tables, the code expanders, downloads."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from softmax_app.exports import to_csv_bytes, to_npy_bytes
+from softmax_app.panel import Inputs
+from softmax_app.snippets import snippets
+
+__all__ = ["array_table", "how_it_works", "reproduce_in_code"]
+
+#: Tables show at most this many rows and columns; plots carry the rest.
+MAX_TABLE_CELLS = 10_000
+
+
+def array_table(a: np.ndarray, *, caption: str = "", digits: int = 8) -> None:
+    """Show a 0-D, 1-D or 2-D array as a table (1-D as one row)."""
+    a = np.asarray(a)
+    if a.ndim > 2 or a.size > MAX_TABLE_CELLS:
+        st.caption(f"{caption}: shape {a.shape}, too large to tabulate; see the plot.")
+        return
+    grid = np.atleast_2d(a)
+    frame = pd.DataFrame(grid, columns=[str(j) for j in range(grid.shape[1])])
+    if caption:
+        st.caption(caption)
+    st.dataframe(frame.style.format(f"{{:.{digits}g}}"), use_container_width=True)
+
+
+def reproduce_in_code(
+    inputs: Inputs, results: Mapping[str, np.ndarray], *, note: str = ""
+) -> None:
+    """The "Reproduce in code" expander: NumPy, PyTorch and JAX, plus downloads."""
+    with st.expander("Reproduce in code"):
+        if note:
+            st.caption(note)
+        codes = snippets(
+            inputs.x,
+            inputs.x_text,
+            inputs.axis_arg,
+            inputs.temperature,
+            inputs.upstream,
+            inputs.g_text,
+        )
+        for tab, (name, code) in zip(st.tabs(list(codes)), codes.items(), strict=True):
+            with tab:
+                st.code(code, language="python")
+        arrays = {"x": inputs.x, "g": inputs.upstream, **results}
+        columns = st.columns(len(arrays))
+        for column, (name, array) in zip(columns, arrays.items(), strict=True):
+            with column:
+                st.download_button(
+                    f"{name}.npy",
+                    to_npy_bytes(array),
+                    file_name=f"{name}.npy",
+                    mime="application/octet-stream",
+                    key=f"download-{name}-npy",
+                )
+                csv = to_csv_bytes(array)
+                if csv is not None:
+                    st.download_button(
+                        f"{name}.csv",
+                        csv,
+                        file_name=f"{name}.csv",
+                        mime="text/csv",
+                        key=f"download-{name}-csv",
+                    )
+
+
+def how_it_works(*functions: Callable[..., Any], intro: str = "") -> None:
+    """The "How it works" expander: the source of the core code behind the page."""
+    with st.expander("How it works"):
+        if intro:
+            st.markdown(intro)
+        for function in functions:
+            st.caption(f"`{function.__module__}.{function.__qualname__}`")
+            st.code(inspect.getsource(function), language="python")
