@@ -66,7 +66,9 @@ def normalize_axes(axis: Axis, shape: tuple[int, ...], func: str) -> tuple[int, 
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, bool):
-        raise TypeError(f"{func}: axis must be an int, a tuple of ints or None, not a bool")
+        raise TypeError(
+            f"{func}: axis must be an int, a tuple of ints or None, not a bool"
+        )
     if isinstance(axis, Sequence) and not isinstance(axis, str):
         raw = list(axis)
     else:
@@ -126,7 +128,9 @@ def as_float_array(x: ArrayLike, name: str, func: str) -> FloatArray:
         raise TypeError(f"{func}: {name} must be a numeric array; {exc}") from None
     kind = a.dtype.kind
     if kind == "c":
-        raise TypeError(f"{func}: {name} is complex ({a.dtype}); softmax needs real numbers")
+        raise TypeError(
+            f"{func}: {name} is complex ({a.dtype}); softmax needs real numbers"
+        )
     if kind not in "biuf":
         raise TypeError(
             f"{func}: {name} must be a real numeric array; got dtype {a.dtype}"
@@ -140,6 +144,11 @@ def as_float_array(x: ArrayLike, name: str, func: str) -> FloatArray:
 
 def check_temperature(temperature: float, func: str) -> float:
     """Return `temperature` as a float after checking it is finite and > 0."""
+    # float() would accept "2" and True: a string or a bool is a mistake here.
+    if isinstance(temperature, str | bytes | bool | np.bool_):
+        raise TypeError(
+            f"{func}: temperature must be a number; got {temperature!r}"
+        )
     try:
         t = float(temperature)
     except (TypeError, ValueError):
@@ -153,13 +162,17 @@ def check_temperature(temperature: float, func: str) -> float:
     return t
 
 
-def check_where(where: ArrayLike | None, shape: tuple[int, ...], func: str) -> NDArray[np.bool_] | None:
+def check_where(
+    where: ArrayLike | None, shape: tuple[int, ...], func: str
+) -> NDArray[np.bool_] | None:
     """Return the mask broadcast to `shape`, or None when every entry counts."""
     if where is None:
         return None
     mask = np.asarray(where)
     if mask.dtype != np.bool_:
-        raise TypeError(f"{func}: where must be a boolean array; got dtype {mask.dtype}")
+        raise TypeError(
+            f"{func}: where must be a boolean array; got dtype {mask.dtype}"
+        )
     try:
         return np.broadcast_to(mask, shape)
     except ValueError:

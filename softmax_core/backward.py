@@ -72,7 +72,8 @@ def softmax_vjp(
     """
     yy, g, axes, t, out_dtype = _prepare("softmax_vjp", y, upstream, axis, temperature)
     # <g, y> per slice, then y * (g - <g, y>) / T, reusing one buffer.
-    grad = g * yy
+    # (out= keeps 0-d inputs arrays: ufuncs return scalars for 0-d.)
+    grad: FloatArray = np.multiply(g, yy, out=np.empty_like(g))
     dot = np.sum(grad, axis=axes, keepdims=True)
     np.subtract(g, dot, out=grad)
     grad *= yy
@@ -111,8 +112,9 @@ def log_softmax_vjp(
     .. math:: \frac{1}{T}\left(g - e^{\log y} \sum_j g_j\right)
 
     Entries with ``log_y = -inf`` (masked, or ``-inf`` logits) did not take
-    part in the forward pass; their gradient is 0, so a fully masked slice
-    gets a zero gradient, matching :func:`softmax_vjp`.
+    part in the forward pass: their gradient is 0 and their upstream values
+    are left out of :math:`\sum_j g_j`, so a fully masked slice gets a zero
+    gradient, matching :func:`softmax_vjp`.
 
     Examples
     --------
@@ -124,12 +126,14 @@ def log_softmax_vjp(
     ly, g, axes, t, out_dtype = _prepare(
         "log_softmax_vjp", log_y, upstream, axis, temperature
     )
-    total = np.sum(g, axis=axes, keepdims=True)
-    grad = np.exp(ly)
+    # Excluded entries (log y = -inf) neither receive gradient nor feed the
+    # slice sum: the masked outputs are constants, whatever x is.
+    excluded = ly == -np.inf
+    total = np.sum(g, axis=axes, keepdims=True, where=~excluded)
+    grad: FloatArray = np.exp(ly, out=np.empty_like(ly))
     grad *= total
     np.subtract(g, grad, out=grad)
-    # Excluded entries (log y = -inf) receive no gradient.
-    grad[ly == -np.inf] = 0.0
+    grad[excluded] = 0.0
     if t != 1.0:
         grad /= t
     return grad.astype(out_dtype, copy=False)
@@ -169,7 +173,7 @@ def softmax_jvp(
     array([ 0.25, -0.25])
     """
     yy, tt, axes, t, out_dtype = _prepare("softmax_jvp", y, tangent, axis, temperature)
-    out = tt * yy
+    out: FloatArray = np.multiply(tt, yy, out=np.empty_like(tt))
     dot = np.sum(out, axis=axes, keepdims=True)
     np.subtract(tt, dot, out=out)
     out *= yy
@@ -191,4 +195,5 @@ def _prepare(
     t = check_temperature(temperature, func)
     out_dtype = result_dtype(np.asarray(y).dtype, np.asarray(other).dtype)
     compute = np.result_type(yy.dtype, g.dtype)
-    return yy.astype(compute, copy=False), g.astype(compute, copy=False), axes, t, out_dtype
+    yy = yy.astype(compute, copy=False)
+    return yy, g.astype(compute, copy=False), axes, t, out_dtype

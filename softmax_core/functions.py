@@ -71,7 +71,9 @@ def softmax(
     -----
     With :math:`m = \max_j x_j` over the slice,
 
-    .. math:: \operatorname{softmax}(x)_i = \frac{e^{(x_i - m)/T}}{\sum_j e^{(x_j - m)/T}}
+    .. math::
+
+        \operatorname{softmax}(x)_i = \frac{e^{(x_i - m)/T}}{\sum_j e^{(x_j - m)/T}}
 
     Shifting by the maximum changes nothing mathematically but keeps every
     exponent :math:`\le 0`, so ``exp`` cannot overflow [1]_.
@@ -149,11 +151,11 @@ def log_softmax(
 
 def _shifted(
     a: FloatArray, axes: tuple[int, ...], t: float, mask: NDArray[np.bool_] | None
-) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Return ``s = (x - max) / T`` (masked entries ``-inf``) and the NaN slices.
+) -> FloatArray:
+    """Return ``s = (x - max) / T``, masked entries ``-inf``, poisoned slices NaN.
 
-    The second array (keepdims shape) marks slices holding NaN or ``+inf``:
-    their results are NaN whatever the arithmetic below gives.
+    A slice holding NaN or ``+inf`` is NaN whatever the arithmetic gives, so it
+    is set to NaN here, before ``exp`` could overflow on its finite entries.
     """
     if mask is not None:
         a = np.where(mask, a, -np.inf)
@@ -164,27 +166,26 @@ def _shifted(
     m = np.where(np.isfinite(m), m, 0.0).astype(a.dtype, copy=False)
     # x - m can overflow to -inf for logits near -1e308 and +1e308 in one
     # slice; exp(-inf) = 0 is the right answer, so the warning is noise.
-    with np.errstate(over="ignore", invalid="ignore"):
-        s = np.subtract(a, m)
+    # (out= keeps a 0-d input an array: ufuncs return scalars for 0-d.)
+    with np.errstate(over="ignore"):
+        s: FloatArray = np.subtract(a, m, out=np.empty_like(a))
         if t != 1.0:
             s /= t
-    return s, poisoned
+    if poisoned.any():
+        s[np.broadcast_to(poisoned, s.shape)] = np.nan
+    return s
 
 
 def _softmax(
     a: FloatArray, axes: tuple[int, ...], t: float, mask: NDArray[np.bool_] | None
 ) -> FloatArray:
     """NumPy reference softmax on a validated float array (the readable version)."""
-    y, poisoned = _shifted(a, axes, t, mask)
-    # Only poisoned (NaN / +inf) slices can raise "invalid" here, and they are
-    # overwritten with NaN below.
-    with np.errstate(invalid="ignore"):
-        np.exp(y, out=y)
-        total = np.sum(y, axis=axes, keepdims=True)
-        # An all -inf or fully masked slice sums to 0: leave its outputs at 0.
-        np.divide(y, total, out=y, where=total > 0)
-    if poisoned.any():
-        y = np.where(poisoned, np.nan, y)
+    y = _shifted(a, axes, t, mask)
+    np.exp(y, out=y)
+    total = np.sum(y, axis=axes, keepdims=True)
+    # An all -inf or fully masked slice sums to 0: leave its outputs at 0.
+    # A NaN slice sums to NaN, fails the test too, and stays NaN.
+    np.divide(y, total, out=y, where=total > 0)
     return y
 
 
@@ -192,13 +193,9 @@ def _log_softmax(
     a: FloatArray, axes: tuple[int, ...], t: float, mask: NDArray[np.bool_] | None
 ) -> FloatArray:
     """NumPy reference log-softmax on a validated float array."""
-    s, poisoned = _shifted(a, axes, t, mask)
-    with np.errstate(invalid="ignore"):
-        total = np.sum(np.exp(s), axis=axes, keepdims=True)
+    s = _shifted(a, axes, t, mask)
+    total = np.sum(np.exp(s), axis=axes, keepdims=True)
     # Empty slices (sum 0) subtract 0, so their entries stay -inf, not NaN.
-    lse = np.log(total, out=np.zeros_like(total), where=total > 0)
-    with np.errstate(invalid="ignore"):
-        s -= lse
-    if poisoned.any():
-        s = np.where(poisoned, np.nan, s)
+    lse = np.log(total, out=np.zeros(np.shape(total), s.dtype), where=total > 0)
+    s -= lse
     return s

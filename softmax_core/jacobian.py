@@ -93,7 +93,7 @@ def slice_jacobians(
             f"Jacobian)"
         )
     s = to_slices(yy, axes)
-    jac = -s[..., :, None] * s[..., None, :]
+    jac: FloatArray = -s[..., :, None] * s[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)  # a writable view of the diagonal
     diagonal += s
     if t != 1.0:
