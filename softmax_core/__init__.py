@@ -12,6 +12,18 @@ array([[ 0.1966, -0.1966],
 from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
 from softmax_core.functions import log_softmax, softmax
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
+from softmax_core.stability import (
+    DtypeResult,
+    NaiveSweep,
+    SliceSums,
+    dtype_comparison,
+    naive_log_softmax,
+    naive_softmax,
+    naive_sweep,
+    overflow_threshold,
+    slice_sums,
+    underflow_threshold,
+)
 
 __all__ = [
     "DEFAULT_MAX_JACOBIAN_BYTES",
@@ -21,4 +33,15 @@ __all__ = [
     "softmax",
     "softmax_jvp",
     "softmax_vjp",
+    # stability: the naive versions and where they break
+    "DtypeResult",
+    "NaiveSweep",
+    "SliceSums",
+    "dtype_comparison",
+    "naive_log_softmax",
+    "naive_softmax",
+    "naive_sweep",
+    "overflow_threshold",
+    "slice_sums",
+    "underflow_threshold",
 ]
