@@ -11,6 +11,8 @@ array([[ 0.1966, -0.1966],
 
 from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
 from softmax_core.functions import log_softmax, softmax
+from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
+from softmax_core.gradcheck import GradcheckReport, gradcheck
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
 from softmax_core.stability import (
     DtypeResult,
@@ -27,6 +29,11 @@ from softmax_core.stability import (
 
 __all__ = [
     "DEFAULT_MAX_JACOBIAN_BYTES",
+    "IMPLEMENTATIONS",
+    "GalleryEntry",
+    "GradcheckReport",
+    "Implementation",
+    "gradcheck",
     "log_softmax",
     "log_softmax_vjp",
     "slice_jacobians",

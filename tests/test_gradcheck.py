@@ -1,0 +1,393 @@
+"""gradcheck: finite differences against backward passes, in three modes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softmax_core import (
+    IMPLEMENTATIONS,
+    GradcheckReport,
+    gradcheck,
+    slice_jacobians,
+    softmax,
+    softmax_vjp,
+)
+from tests.strategies import axes_for, moved_slices, shapes
+
+AxisArg = int | tuple[int, ...] | None
+MODES = ["sliced", "elementwise", "directional"]
+CORRECT = [name for name, entry in IMPLEMENTATIONS.items() if entry.correct]
+FEW = settings(max_examples=30, deadline=None)
+BASE_STEP = np.finfo(np.float64).eps ** (1 / 3)
+
+CLASSIC_X = np.array([[1.0, 2.0], [3.0, 4.0]])
+CLASSIC_G = np.array([[1.0, 0.0], [0.0, 1.0]])
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, AxisArg, float]:
+    """Random (x, upstream, axis, temperature): up to 4-D, sides up to 3."""
+    shape = draw(shapes(max_side=3))
+    axis = draw(axes_for(shape))
+    temperature = draw(st.floats(0.1, 10.0))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.normal(0.0, 3.0, shape), rng.standard_normal(shape), axis, temperature
+
+
+# --- pinned values ------------------------------------------------------------
+
+
+def test_classic_example_pinned_values() -> None:
+    # Closed form for a 2-element slice [a, a + 1]: softmax = [σ(−1), σ(1)] with
+    # σ(−1) = 1/(1+e) ≈ 0.26894142, and the Jacobian is ±σ(1)σ(−1) = e/(1+e)²
+    # ≈ 0.19661193; with g = the rows of I each slice's gradient is ±0.19661193.
+    lo = 1 / (1 + math.e)
+    s = math.e / (1 + math.e) ** 2
+    assert lo == pytest.approx(0.26894142, abs=5e-9)
+    assert s == pytest.approx(0.19661193, abs=5e-9)
+    expected = np.array([[s, -s], [-s, s]])
+    for mode in ("sliced", "elementwise"):
+        report = gradcheck(CLASSIC_X, CLASSIC_G, 1, mode=mode)
+        np.testing.assert_allclose(report.analytic, expected, rtol=1e-12)
+        np.testing.assert_allclose(report.numeric, expected, rtol=1e-9)
+        assert report.passed
+        assert 1e-13 < report.norm_rel_error < 1e-8  # a correct VJP
+    bug = gradcheck(CLASSIC_X, CLASSIC_G, 1, implementation="stale_counter")
+    assert bug.norm_rel_error > 0.3
+    np.testing.assert_allclose(bug.numeric, expected, rtol=1e-9)  # numeric is truth
+
+
+def test_report_fields_on_the_classic_example() -> None:
+    report = gradcheck(CLASSIC_X, CLASSIC_G, axis=1)
+    assert isinstance(report, GradcheckReport)
+    assert report.mode == "sliced"
+    assert report.implementation == "vectorized"
+    assert report.axes == (1,)
+    assert report.temperature == 1.0
+    assert (report.atol, report.rtol) == (1e-5, 1e-3)  # torch gradcheck defaults
+    assert report.abs_error.shape == report.rel_error.shape == (2, 2)
+    assert report.slice_max_error is not None
+    assert report.slice_max_error.shape == (2,)
+    assert report.max_abs_error == report.abs_error.max()
+    assert report.max_rel_error == report.rel_error.max()
+    assert report.verdict.startswith("PASS") and str(report) == report.verdict
+    assert "\n" not in report.verdict
+    with pytest.raises(AttributeError):
+        report.passed = False  # type: ignore[misc]
+
+
+# --- correct implementations pass, in every mode ------------------------------
+
+
+@FEW
+@given(cases(), st.sampled_from(CORRECT), st.sampled_from(MODES))
+def test_correct_implementations_pass_on_random_inputs(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float], name: str, mode: str
+) -> None:
+    x, g, axis, temperature = case
+    report = gradcheck(
+        x, g, axis, implementation=name, mode=mode, temperature=temperature
+    )
+    assert report.passed, report.verdict
+    assert report.verdict.startswith("PASS")
+    assert report.norm_rel_error < 1e-5 or report.max_abs_error < 1e-9
+
+
+@FEW
+@given(cases())
+def test_sliced_numeric_equals_elementwise_numeric(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float],
+) -> None:
+    x, g, axis, temperature = case
+    sliced = gradcheck(x, g, axis, temperature=temperature)
+    elementwise = gradcheck(x, g, axis, temperature=temperature, mode="elementwise")
+    assert sliced.numeric is not None and elementwise.numeric is not None
+    np.testing.assert_allclose(sliced.numeric, elementwise.numeric, atol=1e-9)
+
+
+@FEW
+@given(cases())
+def test_numeric_jacobians_match_slice_jacobians(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float],
+) -> None:
+    x, g, axis, temperature = case
+    report = gradcheck(x, g, axis, temperature=temperature)
+    exact = slice_jacobians(
+        softmax(x, axis, temperature=temperature), axis, temperature=temperature
+    )
+    assert report.numeric_jacobians is not None
+    assert report.numeric_jacobians.shape == exact.shape
+    np.testing.assert_allclose(report.numeric_jacobians, exact, atol=1e-7)
+
+
+@FEW
+@given(cases())
+def test_evaluation_counts(case: tuple[np.ndarray, np.ndarray, AxisArg, float]) -> None:
+    x, g, axis, _ = case
+    n = moved_slices(x, axis).shape[-1]
+    assert gradcheck(x, g, axis).n_evaluations == 2 * n
+    assert gradcheck(x, g, axis, mode="elementwise").n_evaluations == 2 * x.size
+    directional = gradcheck(x, g, axis, mode="directional", n_directions=4)
+    assert directional.n_evaluations == 8
+
+
+# --- the bugs fail ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bug_scores_on_random_input(mode: str) -> None:
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    good = gradcheck(x, g, mode=mode)
+    assert 1e-13 < good.norm_rel_error < 1e-8
+    for name in ("stale_counter", "missing_diagonal", "wrong_axis"):
+        report = gradcheck(x, g, implementation=name, mode=mode)
+        assert not report.passed
+        assert report.norm_rel_error > 0.3, name
+        assert report.verdict.startswith("FAIL") and "wrong" in report.verdict
+
+
+def test_non_finite_values_fail_with_a_clear_verdict() -> None:
+    x = [[1000.0, 1001.0, 1002.0]]
+    for mode in MODES:
+        report = gradcheck(
+            x, [[1.0, 0.0, 0.0]], implementation="unshifted_exp", mode=mode
+        )
+        assert not report.passed
+        assert report.verdict.startswith("FAIL: non-finite values")
+        assert math.isnan(report.max_abs_error)
+
+
+def test_stale_counter_worst_slice_is_named() -> None:
+    x = np.arange(12.0).reshape(4, 3) / 4
+    g = np.eye(4, 3)
+    report = gradcheck(x, g, 1, implementation="stale_counter")
+    assert report.slice_max_error is not None
+    assert report.slice_max_error[0] < 1e-9  # the first slice is right
+    assert (report.slice_max_error[1:] > 0.01).all()
+
+
+# --- steps --------------------------------------------------------------------
+
+
+def test_divides_by_the_realised_step() -> None:
+    # Logits near 1e9 are spaced 2**-23 ≈ 1.2e-7 apart; h ≈ 6.06e-6 is about 50.8
+    # of those, so x ± h rounds and the realised (x + h) - (x - h) differs from
+    # 2h by about 0.4 %, more than rtol. Dividing by it keeps the check exact.
+    x = np.array([[1e9, 1e9 + 1.0, 1e9 + 2.0]])
+    g = np.array([[1.0, -2.0, 0.5]])
+    for mode in ("sliced", "elementwise"):
+        report = gradcheck(x, g, 1, mode=mode)
+        realised = (x + report.step) - (x - report.step)
+        assert np.abs(realised / (2 * report.step) - 1).max() > 2e-3
+        assert report.passed, report.verdict
+        assert report.max_rel_error < 1e-8
+        assert report.numeric is not None
+        naive = report.numeric * realised / (2 * report.step)
+        assert not np.allclose(naive, report.analytic, atol=1e-5, rtol=1e-3)
+
+
+def test_step_follows_the_slice_max_not_the_logits() -> None:
+    # h = eps · max(1, |x - max(slice)|): softmax only sees differences, so a
+    # slice near 1e8 gets the same steps as one near 0 (torch's eps·|x| would
+    # be ≈ 600 there and fail a correct backward pass).
+    x = np.array([[1e8, 1e8 + 3.0, 1e8 + 1.0], [0.0, 3.0, 1.0]])
+    report = gradcheck(x, np.cos(x), 1)
+    np.testing.assert_array_equal(report.step[0], report.step[1])
+    np.testing.assert_allclose(report.step[1], BASE_STEP * np.array([3.0, 1.0, 2.0]))
+    assert report.passed
+    custom = gradcheck(x, np.cos(x), 1, eps=1e-4)
+    np.testing.assert_allclose(custom.step[1], 1e-4 * np.array([3.0, 1.0, 2.0]))
+    assert custom.passed
+
+
+def test_huge_logits_keep_a_nonzero_step() -> None:
+    x = np.array([1e12, 1e12 + 1.0])
+    report = gradcheck(x, np.array([1.0, 0.0]))
+    assert ((x + report.step) - (x - report.step) > 0).all()
+    assert report.passed
+
+
+# --- modes --------------------------------------------------------------------
+
+
+def test_directional_mode_reports_per_direction() -> None:
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    report = gradcheck(x, g, mode="directional", n_directions=5)
+    assert report.numeric is None and report.numeric_jacobians is None
+    assert report.slice_max_error is None
+    assert report.abs_error.shape == report.rel_error.shape == (5,)
+    assert report.directional_analytic is not None
+    assert report.directional_numeric is not None
+    # The directional numbers are wᵀ∇L for w ≈ max(1, |x - max|) ⊙ u: check them
+    # against the exact VJP with the same seeded directions.
+    u = np.random.default_rng(0).standard_normal((5, 3, 4))
+    w = ((x + report.step * u) - (x - report.step * u)) / (2 * BASE_STEP)
+    exact = np.einsum("dij,ij->d", w, softmax_vjp(softmax(x), g))
+    np.testing.assert_allclose(report.directional_numeric, exact, rtol=1e-7)
+    again = gradcheck(x, g, mode="directional", n_directions=5)
+    np.testing.assert_array_equal(again.directional_numeric, report.directional_numeric)
+    other = gradcheck(x, g, mode="directional", n_directions=5, seed=1)
+    assert not np.allclose(other.directional_numeric, report.directional_numeric)
+
+
+def test_sliced_mode_assumes_a_per_slice_forward() -> None:
+    # A forward that normalises over *all* axes while checked with axis=1 mixes
+    # slices: sliced mode (documented assumption) is fooled, elementwise is not.
+    class WholeArray:
+        def forward(self, x: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return softmax(x, None)
+
+        def backward(self, x: np.ndarray, up: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return softmax_vjp(softmax(x, None), up, None)
+
+    x = np.array([[0.1, 0.5], [0.3, -0.2]])
+    g = np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert gradcheck(x, g, 1, implementation=WholeArray(), mode="elementwise").passed
+    assert not gradcheck(x, g, 1, implementation=WholeArray(), mode="sliced").passed
+
+
+# --- implementations, dtypes, temperature -------------------------------------
+
+
+def test_user_defined_objects() -> None:
+    class MyVJP:
+        def forward(self, x: np.ndarray, axis: AxisArg) -> np.ndarray:
+            e = np.exp(x - x.max(axis=axis, keepdims=True))
+            return e / e.sum(axis=axis, keepdims=True)
+
+        def backward(self, x: np.ndarray, up: np.ndarray, axis: AxisArg) -> np.ndarray:
+            y = self.forward(x, axis)
+            return y * (up - (up * y).sum(axis=axis, keepdims=True))
+
+    class Forgetful(MyVJP):
+        def backward(self, x: np.ndarray, up: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return self.forward(x, axis) * up  # forgot the <g, y> term
+
+    rng = np.random.default_rng(5)
+    x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    report = gradcheck(x, g, 0, implementation=MyVJP(), temperature=2.0)
+    assert report.passed and report.implementation == "MyVJP"
+    bad = gradcheck(x, g, 0, implementation=Forgetful())
+    assert not bad.passed and bad.implementation == "Forgetful"
+    # A gallery entry can be passed as an object too.
+    entry = IMPLEMENTATIONS["stale_counter"]
+    assert gradcheck(CLASSIC_X, CLASSIC_G, 1, implementation=entry).implementation == (
+        "stale_counter"
+    )
+
+
+def test_temperature_wraps_the_implementation() -> None:
+    # gradient of sum(g · softmax(x / T)) is (1/T) · backward(x / T): compare with
+    # the core's temperature-aware VJP.
+    rng = np.random.default_rng(11)
+    x, g = rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
+    report = gradcheck(x, g, temperature=0.25, implementation="per_slice_loop")
+    expected = softmax_vjp(softmax(x, temperature=0.25), g, temperature=0.25)
+    np.testing.assert_allclose(report.analytic, expected, rtol=1e-12)
+    assert report.passed and report.temperature == 0.25
+
+
+@pytest.mark.parametrize(
+    ("dtype", "tol"), [(np.float32, 2e-3), (np.float16, 1e-2), (np.int64, 1e-5)]
+)
+def test_dtypes_get_their_own_tolerances(dtype: type, tol: float) -> None:
+    x = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    g = np.linspace(-1, 1, 12).reshape(3, 4)
+    report = gradcheck(x, g, 1)
+    assert report.atol == report.rtol or dtype is np.int64
+    assert report.atol == tol
+    assert report.analytic.dtype == (np.float64 if dtype is np.int64 else dtype)
+    assert report.numeric is not None and report.numeric.dtype == np.float64
+    assert report.passed, report.verdict
+    assert not gradcheck(x, g, 1, implementation="missing_diagonal").passed
+
+
+def test_inputs_are_not_modified() -> None:
+    x, g = CLASSIC_X.copy(), CLASSIC_G.copy()
+    for mode in MODES:
+        gradcheck(x, g, 1, mode=mode, temperature=3.0)
+    np.testing.assert_array_equal(x, CLASSIC_X)
+    np.testing.assert_array_equal(g, CLASSIC_G)
+
+
+def test_empty_array() -> None:
+    report = gradcheck(np.zeros((0, 3)), np.zeros((0, 3)))
+    assert report.passed and report.n_evaluations == 6
+    assert "nothing to compare" in report.verdict
+
+
+def test_all_zero_gradient_is_explained() -> None:
+    report = gradcheck(CLASSIC_X, np.ones((2, 2)), 1)
+    assert report.passed
+    assert "gradient is zero" in report.verdict
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def test_unknown_name_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="'vectorized', 'per_slice_loop'"):
+        gradcheck(CLASSIC_X, CLASSIC_G, implementation="vectorised")
+
+
+def test_objects_without_the_methods_are_refused() -> None:
+    class OnlyForward:
+        def forward(self, x: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return x
+
+    with pytest.raises(TypeError, match="OnlyForward has no backward"):
+        gradcheck(CLASSIC_X, CLASSIC_G, implementation=OnlyForward())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="forward or backward"):
+        gradcheck(CLASSIC_X, CLASSIC_G, implementation=42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"mode": "fast"}, ValueError, "mode must be one of 'sliced'"),
+        ({"temperature": 0.0}, ValueError, "temperature must be finite and > 0"),
+        ({"eps": 0.0}, ValueError, "eps must be finite and > 0"),
+        ({"atol": -1.0}, ValueError, "atol must be finite and >= 0"),
+        ({"rtol": float("nan")}, ValueError, "rtol must be finite"),
+        ({"n_directions": 0}, ValueError, "n_directions must be >= 1"),
+        ({"n_directions": 2.5}, TypeError, "n_directions must be an int"),
+        ({"axis": 2}, ValueError, "axis 2 is out of range"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, object], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        gradcheck(CLASSIC_X, CLASSIC_G, **kwargs)  # type: ignore[arg-type]
+
+
+def test_shape_mismatch_names_both_shapes() -> None:
+    with pytest.raises(ValueError, match=r"upstream has shape \(2, 3\).*\(2, 2\)"):
+        gradcheck(CLASSIC_X, np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_are_refused(bad: float) -> None:
+    x = CLASSIC_X.copy()
+    x[0, 1] = bad
+    with pytest.raises(ValueError, match="x holds NaN or inf"):
+        gradcheck(x, CLASSIC_G)
+    with pytest.raises(ValueError, match="upstream holds NaN or inf"):
+        gradcheck(CLASSIC_X, x)
+
+
+def test_wrong_output_shapes_are_reported() -> None:
+    class Flat:
+        def forward(self, x: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return softmax(x, axis)
+
+        def backward(self, x: np.ndarray, up: np.ndarray, axis: AxisArg) -> np.ndarray:
+            return softmax_vjp(softmax(x, axis), up, axis).ravel()
+
+    with pytest.raises(ValueError, match=r"Flat.backward returned shape \(4,\)"):
+        gradcheck(CLASSIC_X, CLASSIC_G, implementation=Flat())
