@@ -1,0 +1,240 @@
+"""Browser tests: one Streamlit server and one headless Chromium per session.
+
+The server and browser set-up is shared with the screenshot script and the
+latency benchmark (``softmax_app/browser.py``). Without a Chromium the tests
+skip, saying how to get one, unless ``REQUIRE_BROWSER_TESTS=1`` (set by
+``.ci/run``), in which case they fail.
+
+Every test talks to the app through an :class:`App` (fixture ``app``): it opens
+pages by URL, drives the shared panel like a person would, and reads what the
+page shows (chart data, alerts, text). After every wait, and again when the test
+ends, it checks that no traceback (``stException``) is on screen.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import numpy as np
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+
+from softmax_app import browser as appbrowser
+
+EXCEPTION = '[data-testid="stException"]'
+ERROR = '[data-testid="stAlertContentError"]'
+MAIN = '[data-testid="stMain"]'
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    choice = appbrowser.find_chromium(playwright)
+    if not choice.found:
+        message = f"browser tests need Chromium: {choice.reason}"
+        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+            pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    launched = appbrowser.launch(playwright, choice.path)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser: Browser) -> Iterator[str]:
+    # Depends on `browser` so that a missing browser skips before the server starts.
+    with appbrowser.serve_app() as url:
+        yield url
+
+
+class App:
+    """One browser context on the app: open pages, drive the panel, read results."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.browser = browser
+        self.url = url
+        self.context = self.new_context()
+
+    def new_context(self) -> BrowserContext:
+        return self.browser.new_context(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        )
+
+    # -- opening pages ------------------------------------------------------
+
+    def link(self, path: str = "", **params: str) -> str:
+        query = urlencode(params, quote_via=quote)
+        return f"{self.url}/{path}" + (f"?{query}" if query else "")
+
+    def open(
+        self,
+        path: str = "",
+        *,
+        charts: int = 1,
+        context: BrowserContext | None = None,
+        **params: str,
+    ) -> Page:
+        """Open `path` with URL `params` in a new tab and wait for the run."""
+        page = (context or self.context).new_page()
+        page.goto(self.link(path, **params))
+        self.settle(page, charts=charts)
+        return page
+
+    def open_url(
+        self, url: str, *, charts: int = 1, context: BrowserContext | None = None
+    ) -> Page:
+        page = (context or self.context).new_page()
+        page.goto(url)
+        self.settle(page, charts=charts)
+        return page
+
+    def settle(self, page: Page, *, charts: int = 1) -> None:
+        page.wait_for_selector(f"{MAIN} h1", timeout=60_000)
+        appbrowser.wait_for_app(page, charts=charts)
+        self.assert_no_exception(page)
+
+    # -- driving the shared panel ------------------------------------------
+
+    def change(self, page: Page, action: Any) -> None:
+        """Run `action` and wait until the charts have been redrawn."""
+        before = appbrowser.chart_signature(page)
+        action()
+        appbrowser.wait_for_charts_to_change(page, before)
+        self.assert_no_exception(page)
+
+    def set_text(self, page: Page, label: str, text: str) -> None:
+        """Type into a panel text box and commit it (Ctrl+Enter, then blur)."""
+        box = page.get_by_label(label, exact=True)
+        box.fill(text)
+        box.press("Control+Enter")
+        box.blur()
+
+    def set_x(self, page: Page, text: str) -> None:
+        self.change(page, lambda: self.set_text(page, "x: the array", text))
+
+    def set_g(self, page: Page, text: str) -> None:
+        self.change(page, lambda: self.set_text(page, "g: upstream gradient", text))
+
+    def set_axis(self, page: Page, axis: str) -> None:
+        def pick() -> None:
+            box = page.locator('[data-testid="stSelectbox"]').filter(
+                has_text="axis: softmax along"
+            )
+            box.click()
+            page.get_by_role("option", name=re.compile(rf"^{re.escape(axis)} ")).click()
+
+        self.change(page, pick)
+
+    def step_temperature(self, page: Page, key: str = "ArrowRight") -> None:
+        """Move the temperature slider one notch (ArrowRight: the next larger T)."""
+        thumb = (
+            page.locator('[data-testid="stSlider"]')
+            .filter(has_text="T: temperature")
+            .get_by_role("slider")
+        )
+        self.change(page, lambda: thumb.press(key))
+
+    def download(self, page: Page, file_name: str) -> bytes:
+        """Click the download button named `file_name` and return the file's bytes."""
+        expander = page.locator('[data-testid="stExpander"]').filter(
+            has_text="Reproduce in code"
+        )
+        button = expander.locator('[data-testid="stDownloadButton"]').filter(
+            has_text=file_name
+        )
+        if not button.first.is_visible():
+            expander.locator("summary").click()
+        with page.expect_download() as info:
+            button.first.click()
+        download = info.value
+        assert download.suggested_filename == file_name
+        path = download.path()
+        return path.read_bytes()
+
+    # -- reading the page (static: usable on any page) ----------------------
+
+    @staticmethod
+    def assert_no_exception(page: Page) -> None:
+        """No traceback on screen, ever: every wait in these tests ends with this."""
+        shown = page.locator(EXCEPTION)
+        if shown.count():
+            pytest.fail(f"traceback on {page.url}:\n{shown.first.inner_text()}")
+
+    @staticmethod
+    def errors(page: Page) -> list[str]:
+        """The text of every st.error on the page."""
+        return [text.strip() for text in page.locator(ERROR).all_inner_texts()]
+
+    @staticmethod
+    def main_text(page: Page) -> str:
+        return page.locator(MAIN).inner_text()
+
+    @staticmethod
+    def chart_arrays(page: Page) -> list[np.ndarray]:
+        """Every numeric array (z, then y) of every trace of every chart on the page."""
+        arrays = []
+        for traces in appbrowser.chart_data(page):
+            for trace in traces:
+                for key in ("z", "y"):
+                    value = trace.get(key)
+                    if value is None:
+                        continue
+                    try:
+                        arrays.append(np.asarray(value, dtype=np.float64))
+                    except (TypeError, ValueError):  # category labels, not numbers
+                        continue
+        return arrays
+
+    @staticmethod
+    def shows_array(page: Page, expected: Any, *, rtol: float = 1e-7) -> bool:
+        """Whether some chart draws `expected` (same shape, or same entries in order).
+
+        A 1-D array may be drawn as one heatmap row, so sizes are compared after
+        flattening when the shapes differ only by length-1 axes.
+        """
+        expected = np.asarray(expected, dtype=np.float64)
+        for array in App.chart_arrays(page):
+            if array.squeeze().shape != expected.squeeze().shape:
+                continue
+            drawn, wanted = array.squeeze(), expected.squeeze()
+            if np.allclose(drawn, wanted, rtol=rtol, atol=1e-12, equal_nan=True):
+                return True
+        return False
+
+    @staticmethod
+    def load_npy(data: bytes) -> np.ndarray:
+        return np.load(io.BytesIO(data), allow_pickle=False)
+
+    def close(self) -> None:
+        for page in self.context.pages:
+            self.assert_no_exception(page)
+        self.context.close()
+
+
+@pytest.fixture
+def app(browser: Browser, app_url: str) -> Iterator[App]:
+    session = App(browser, app_url)
+    yield session
+    session.close()
