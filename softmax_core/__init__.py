@@ -10,6 +10,15 @@ array([[ 0.1966, -0.1966],
 """
 
 from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
+from softmax_core.explain import (
+    JacobianSummary,
+    VjpLatex,
+    VjpSteps,
+    constant_along_slices,
+    jacobian_summary,
+    vjp_latex,
+    vjp_steps,
+)
 from softmax_core.functions import log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
@@ -51,4 +60,12 @@ __all__ = [
     "overflow_threshold",
     "slice_sums",
     "underflow_threshold",
+    # explain: one slice's backward pass step by step
+    "JacobianSummary",
+    "VjpLatex",
+    "VjpSteps",
+    "constant_along_slices",
+    "jacobian_summary",
+    "vjp_latex",
+    "vjp_steps",
 ]

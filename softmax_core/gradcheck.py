@@ -589,11 +589,12 @@ def _verdict(
         int(i) for i in np.unravel_index(int(np.argmax(abs_error)), abs_error.shape)
     )
     location = f"direction {where[0]}" if mode == "directional" else f"index {where}"
+    unit = "directions" if mode == "directional" else "entries"
     return (
         f"FAIL: analytic and numeric {what} disagree: norm rel error "
         f"{norm_rel:.2g}, max rel error {max_rel:.2g}, {int(bad.sum())} of "
-        f"{bad.size} out of tolerance, worst at {location}: the backward pass is "
-        "wrong"
+        f"{bad.size} {unit} out of tolerance, worst at {location}: the backward "
+        "pass is wrong"
     )
 
 
