@@ -1,0 +1,628 @@
+r"""The backward pass of one slice, step by step, with its actual numbers.
+
+For one softmax slice :math:`y` (length ``n``), an upstream gradient :math:`g`
+and a temperature :math:`T`, the gradient can be reached two ways that must
+agree: through the Jacobian, :math:`J g` with
+:math:`J = (\operatorname{diag}(y) - y y^\top)/T`, and through the formula
+:math:`y \odot (g - \langle g, y \rangle)/T` that never builds :math:`J`.
+:func:`vjp_steps` computes every intermediate value of both routes and
+:func:`vjp_latex` writes them as LaTeX with the numbers filled in.
+
+The module also holds the small questions the app asks about an input: labels
+for the positions in a slice and for the slices themselves, whether an upstream
+gradient is constant along every slice (then the gradient is zero), a summary
+of a Jacobian too large to draw, the worst slices of a gradient check, and how
+to read a relative error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from softmax_core._slices import batch_shape, to_slices
+from softmax_core._validation import (
+    Axis,
+    FloatArray,
+    as_float_array,
+    check_same_shape,
+    check_temperature,
+    normalize_axes,
+)
+from softmax_core.backward import softmax_vjp
+from softmax_core.jacobian import slice_jacobians
+
+__all__ = [
+    "FINE_REL_ERROR",
+    "WRONG_REL_ERROR",
+    "JacobianSummary",
+    "VjpLatex",
+    "VjpSteps",
+    "batch_labels",
+    "constant_along_slices",
+    "jacobian_summary",
+    "latex_matrix",
+    "latex_number",
+    "latex_vector",
+    "read_rel_error",
+    "slice_expression",
+    "slice_labels",
+    "vjp_latex",
+    "vjp_steps",
+    "worst_slices",
+]
+
+#: Relative errors up to about this are what a correct gradient scores (CS231n).
+FINE_REL_ERROR = 1e-7
+#: Relative errors above this mean the gradient is wrong (CS231n).
+WRONG_REL_ERROR = 1e-2
+
+
+# --- one slice, step by step --------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class VjpSteps:
+    r"""Every intermediate value of one slice's backward pass.
+
+    Attributes
+    ----------
+    y : ndarray of shape (n,)
+        The slice's softmax output.
+    g : ndarray of shape (n,)
+        The slice's upstream gradient.
+    temperature : float
+        The forward temperature :math:`T`.
+    jacobian : ndarray of shape (n, n)
+        :math:`J = (\operatorname{diag}(y) - y y^\top)/T`, entry ``[i, j]`` =
+        :math:`\partial y_i / \partial x_j`.
+    jacobian_product : ndarray of shape (n,)
+        :math:`J g` (equal to :math:`J^\top g`, the VJP, because :math:`J` is
+        symmetric).
+    dot : float
+        :math:`\langle g, y \rangle = \sum_i g_i y_i`.
+    centered : ndarray of shape (n,)
+        :math:`g - \langle g, y \rangle`.
+    vjp : ndarray of shape (n,)
+        :math:`y \odot (g - \langle g, y \rangle) / T`, from
+        :func:`softmax_core.softmax_vjp`.
+    max_difference : float
+        :math:`\max_i |(J g)_i - \text{vjp}_i|`: rounding only (about 1e-17),
+        NaN if the slice holds NaN.
+    """
+
+    y: FloatArray
+    g: FloatArray
+    temperature: float
+    jacobian: FloatArray
+    jacobian_product: FloatArray
+    dot: float
+    centered: FloatArray
+    vjp: FloatArray
+    max_difference: float
+
+    @property
+    def n(self) -> int:
+        """The slice length."""
+        return int(self.y.shape[0])
+
+
+def vjp_steps(
+    y_slice: ArrayLike, g_slice: ArrayLike, temperature: float = 1.0
+) -> VjpSteps:
+    r"""Compute one slice's gradient both through its Jacobian and by the formula.
+
+    Parameters
+    ----------
+    y_slice : array_like of shape (n,)
+        One softmax slice (the forward output, flattened).
+    g_slice : array_like of shape (n,)
+        The upstream gradient of that slice.
+    temperature : float, default 1.0
+        The forward temperature.
+
+    Returns
+    -------
+    VjpSteps
+        The Jacobian, :math:`J g`, :math:`\langle g, y\rangle`,
+        :math:`g - \langle g, y\rangle`, the VJP and how far the two routes
+        differ.
+
+    Raises
+    ------
+    ValueError
+        If the slices are not 1-D, differ in shape, or the temperature is not
+        finite and positive.
+
+    Notes
+    -----
+    .. math:: J g = \frac{1}{T}\left(\operatorname{diag}(y) - y y^\top\right) g
+              = \frac{1}{T}\left(y \odot g - y \langle y, g \rangle\right)
+              = \frac{1}{T}\, y \odot (g - \langle g, y \rangle)
+
+    The Jacobian costs :math:`n^2` numbers, the formula :math:`n`.
+
+    Examples
+    --------
+    The first slice of the classic example, ``softmax([1, 2])`` with
+    ``g = [1, 0]``:
+
+    >>> steps = vjp_steps(softmax([1.0, 2.0]), [1.0, 0.0])
+    >>> round(steps.dot, 8)
+    0.26894142
+    >>> steps.jacobian_product.round(8)
+    array([ 0.19661193, -0.19661193])
+    >>> steps.vjp.round(8)
+    array([ 0.19661193, -0.19661193])
+    >>> steps.max_difference < 1e-15
+    True
+    """
+    func = "vjp_steps"
+    y = as_float_array(y_slice, "y_slice", func).astype(np.float64)
+    g = as_float_array(g_slice, "g_slice", func).astype(np.float64)
+    if y.ndim != 1:
+        raise ValueError(
+            f"{func}: y_slice must be 1-D (one softmax slice); got shape {y.shape}"
+        )
+    check_same_shape(y, g, ("y_slice", "g_slice"), func)
+    t = check_temperature(temperature, func)
+    jacobian = slice_jacobians(y, 0, temperature=t)
+    with np.errstate(invalid="ignore"):  # NaN slices stay NaN, quietly
+        product = jacobian @ g
+        dot = float(np.sum(g * y))
+        vjp = softmax_vjp(y, g, 0, temperature=t)
+        difference = float(np.max(np.abs(product - vjp), initial=0.0))
+    return VjpSteps(
+        y=y,
+        g=g,
+        temperature=t,
+        jacobian=jacobian,
+        jacobian_product=product,
+        dot=dot,
+        centered=g - dot,
+        vjp=vjp,
+        max_difference=difference,
+    )
+
+
+# --- LaTeX with numbers -------------------------------------------------------
+
+
+def latex_number(value: float, digits: int = 6) -> str:
+    r"""Format one number for LaTeX with `digits` significant digits.
+
+    Examples
+    --------
+    >>> latex_number(0.19661193324148185)
+    '0.196612'
+    >>> latex_number(-2.5e-17)
+    '-2.5 \\times 10^{-17}'
+    >>> latex_number(float("-inf")), latex_number(float("nan")), latex_number(-0.0)
+    ('-\\infty', '\\mathrm{NaN}', '0')
+    """
+    v = float(value)
+    if math.isnan(v):
+        return r"\mathrm{NaN}"
+    if math.isinf(v):
+        return r"\infty" if v > 0 else r"-\infty"
+    if v == 0.0:
+        return "0"  # also for -0.0
+    text = f"{v:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    if mantissa in ("1", "-1"):
+        return power if mantissa == "1" else f"-{power}"
+    return rf"{mantissa} \times {power}"
+
+
+def _shown(n: int, max_entries: int) -> list[int | None]:
+    """Pick the indices to show out of `n`; None marks the gap."""
+    if n <= max_entries:
+        return list(range(n))
+    head = max(1, max_entries - 3)
+    return [*range(head), None, n - 2, n - 1]
+
+
+def latex_vector(v: ArrayLike, digits: int = 6, max_entries: int = 8) -> str:
+    r"""Write a column vector as a LaTeX ``pmatrix``, with dots when long.
+
+    Examples
+    --------
+    >>> latex_vector([0.5, -0.25])
+    '\\begin{pmatrix} 0.5 \\\\ -0.25 \\end{pmatrix}'
+    >>> latex_vector(np.arange(10.0), max_entries=6).count(r"\vdots")
+    1
+    """
+    a = np.asarray(v, dtype=np.float64).ravel()
+    if a.size == 0:
+        return r"\begin{pmatrix} \end{pmatrix}"
+    cells = [
+        r"\vdots" if i is None else latex_number(a[i], digits)
+        for i in _shown(a.size, max_entries)
+    ]
+    return r"\begin{pmatrix} " + r" \\ ".join(cells) + r" \end{pmatrix}"
+
+
+def latex_matrix(m: ArrayLike, digits: int = 6, max_entries: int = 8) -> str:
+    r"""Write a matrix as a LaTeX ``pmatrix``, with dots when large.
+
+    Examples
+    --------
+    >>> latex_matrix([[1.0, -0.5], [0.0, 2.0]])
+    '\\begin{pmatrix} 1 & -0.5 \\\\ 0 & 2 \\end{pmatrix}'
+    >>> big = latex_matrix(np.eye(20))
+    >>> big.count(r"\ddots"), big.count(" & ") // big.count(r"\\") > 0
+    (1, True)
+    """
+    a = np.asarray(m, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"latex_matrix: m must be 2-D; got shape {a.shape}")
+    if a.size == 0:
+        return r"\begin{pmatrix} \end{pmatrix}"
+    rows = _shown(a.shape[0], max_entries)
+    cols = _shown(a.shape[1], max_entries)
+    lines = []
+    for i in rows:
+        if i is None:
+            cells = [r"\vdots" if j is not None else r"\ddots" for j in cols]
+        else:
+            cells = [
+                r"\cdots" if j is None else latex_number(a[i, j], digits) for j in cols
+            ]
+        lines.append(" & ".join(cells))
+    return r"\begin{pmatrix} " + r" \\ ".join(lines) + r" \end{pmatrix}"
+
+
+@dataclass(frozen=True)
+class VjpLatex:
+    r"""The steps of :class:`VjpSteps` as LaTeX strings, numbers filled in.
+
+    Attributes
+    ----------
+    inputs : str
+        :math:`y` and :math:`g`.
+    jacobian : str
+        :math:`J = (\operatorname{diag}(y) - y y^\top)/T` and its entries.
+    jacobian_product : str
+        :math:`J g` as matrix times vector, and the result.
+    dot : str
+        :math:`\langle g, y\rangle` (with its terms when the slice is short).
+    centered : str
+        :math:`g - \langle g, y \rangle`.
+    formula : str
+        :math:`y \odot (g - \langle g, y\rangle)/T` and the result.
+    agreement : str
+        The largest difference between the two routes.
+    """
+
+    inputs: str
+    jacobian: str
+    jacobian_product: str
+    dot: str
+    centered: str
+    formula: str
+    agreement: str
+
+    def as_tuple(self) -> tuple[str, ...]:
+        """All steps in reading order."""
+        return (
+            self.inputs,
+            self.jacobian,
+            self.jacobian_product,
+            self.dot,
+            self.centered,
+            self.formula,
+            self.agreement,
+        )
+
+
+def vjp_latex(steps: VjpSteps, digits: int = 6, max_entries: int = 8) -> VjpLatex:
+    r"""Write the steps of one slice's backward pass as LaTeX with its numbers.
+
+    Parameters
+    ----------
+    steps : VjpSteps
+        From :func:`vjp_steps`.
+    digits : int, default 6
+        Significant digits of every number.
+    max_entries : int, default 8
+        Vectors longer than this (and matrices with more rows or columns) are
+        abbreviated with dots; the dot product lists its terms only for
+        ``n <= 4``.
+
+    Returns
+    -------
+    VjpLatex
+        One string per step, each ready for ``st.latex``.
+
+    Examples
+    --------
+    >>> tex = vjp_latex(vjp_steps(softmax([1.0, 2.0]), [1.0, 0.0]))
+    >>> print(tex.dot.replace(" = ", "\n= "))
+    \langle g, y \rangle
+    = \sum_i g_i y_i
+    = 1 \cdot 0.268941 + 0 \cdot 0.731059
+    = 0.268941
+    >>> "0.196612" in tex.formula and "0.196612" in tex.jacobian_product
+    True
+    """
+
+    def vec(v: FloatArray) -> str:
+        return latex_vector(v, digits, max_entries)
+
+    def mat(m: FloatArray) -> str:
+        return latex_matrix(m, digits, max_entries)
+
+    def num(v: float) -> str:
+        return latex_number(v, digits)
+
+    t = steps.temperature
+    over_t = "" if t == 1.0 else rf"\frac{{1}}{{{num(t)}}}"
+    t_factor = "" if t == 1.0 else r"\frac{1}{T}"
+    inputs = rf"y = {vec(steps.y)}, \qquad g = {vec(steps.g)}"
+    if t != 1.0:
+        inputs += rf", \qquad T = {num(t)}"
+    jacobian = (
+        rf"J = {t_factor}\left(\operatorname{{diag}}(y) - y y^\top\right) "
+        rf"= {mat(steps.jacobian)}"
+    )
+    product = (
+        rf"J^\top g = J g = {mat(steps.jacobian)} {vec(steps.g)} "
+        rf"= {vec(steps.jacobian_product)}"
+    )
+    if 0 < steps.n <= 4:
+        terms = " + ".join(
+            rf"{num(gi)} \cdot {num(yi)}"
+            for gi, yi in zip(steps.g, steps.y, strict=True)
+        )
+        dot = rf"\langle g, y \rangle = \sum_i g_i y_i = {terms} = {num(steps.dot)}"
+    else:
+        dot = rf"\langle g, y \rangle = \sum_i g_i y_i = {num(steps.dot)}"
+    centered = (
+        rf"g - \langle g, y \rangle = {vec(steps.g)} - {num(steps.dot)} "
+        rf"= {vec(steps.centered)}"
+    )
+    formula = (
+        rf"{t_factor} y \odot (g - \langle g, y \rangle) = {over_t}"
+        rf"{vec(steps.y)} \odot {vec(steps.centered)} = {vec(steps.vjp)}"
+    )
+    agreement = (
+        rf"\max_i \left| (J g)_i - {t_factor} y_i (g_i - \langle g, y \rangle) "
+        rf"\right| = {num(steps.max_difference)}"
+    )
+    return VjpLatex(inputs, jacobian, product, dot, centered, formula, agreement)
+
+
+# --- questions about an input -------------------------------------------------
+
+
+def _index_labels(dims: tuple[int, ...]) -> list[str]:
+    """``"0", "1", ...`` for one dimension; ``"(0, 1)"``-style multi-indices else."""
+    if len(dims) == 1:
+        return [str(i) for i in range(dims[0])]
+    return [
+        "(" + ", ".join(map(str, index)) + ")"
+        for index in itertools.product(*(range(d) for d in dims))
+    ]
+
+
+def slice_labels(shape: tuple[int, ...], axis: Axis) -> list[str]:
+    """Name the ``n`` positions inside one slice, in the order slices are flattened.
+
+    A single softmax axis gives ``"0" .. "n-1"``; several axes give their
+    multi-index, e.g. ``"(1, 0)"`` for axes ``(0, 2)``.
+
+    Examples
+    --------
+    >>> slice_labels((2, 3), 1)
+    ['0', '1', '2']
+    >>> slice_labels((2, 3, 2), (0, 2))
+    ['(0, 0)', '(0, 1)', '(1, 0)', '(1, 1)']
+    """
+    axes = normalize_axes(axis, tuple(shape), "slice_labels")
+    return _index_labels(tuple(shape[a] for a in axes))
+
+
+def batch_labels(shape: tuple[int, ...], axis: Axis) -> list[str]:
+    """Name the slices, in C order over the remaining (batch) dimensions.
+
+    Examples
+    --------
+    >>> batch_labels((2, 3), 1)
+    ['0', '1']
+    >>> batch_labels((2, 3, 2), (0, 2))
+    ['0', '1', '2']
+    >>> batch_labels((2, 2, 3), 2)
+    ['(0, 0)', '(0, 1)', '(1, 0)', '(1, 1)']
+    >>> batch_labels((4,), 0)
+    ['()']
+    """
+    axes = normalize_axes(axis, tuple(shape), "batch_labels")
+    return _index_labels(batch_shape(tuple(shape), axes))
+
+
+def slice_expression(
+    ndim: int, axis: Axis, index: tuple[int, ...], name: str = "x"
+) -> str:
+    """Return the NumPy expression that selects one slice, e.g. ``x[0, :]``.
+
+    `index` gives one position per non-softmax dimension, in order.
+
+    Examples
+    --------
+    >>> slice_expression(2, 1, (0,))
+    'x[0, :]'
+    >>> slice_expression(3, (0, 2), (1,))
+    'x[:, 1, :]'
+    >>> slice_expression(1, None, ())
+    'x[:]'
+    """
+    axes = normalize_axes(axis, (1,) * ndim, "slice_expression")
+    batch = iter(index)
+    parts = [":" if d in axes else str(next(batch)) for d in range(ndim)]
+    return f"{name}[{', '.join(parts)}]"
+
+
+def constant_along_slices(upstream: ArrayLike, axis: Axis = -1) -> bool:
+    r"""Whether `upstream` is constant within every slice along `axis`.
+
+    Then the softmax gradient is zero: :math:`\langle c\mathbf{1}, y\rangle =
+    c` because each slice of :math:`y` sums to 1, so :math:`g - \langle g,
+    y\rangle = 0`. In floating point it is zero up to rounding (about 1e-17).
+    Empty arrays count as constant.
+
+    Examples
+    --------
+    >>> constant_along_slices(np.ones((2, 2)), 1)
+    True
+    >>> constant_along_slices([[1.0, 1.0], [5.0, 5.0]], 1)
+    True
+    >>> constant_along_slices([[1.0, 1.0], [5.0, 5.0]], 0)
+    False
+    """
+    g = as_float_array(upstream, "upstream", "constant_along_slices")
+    axes = normalize_axes(axis, g.shape, "constant_along_slices")
+    s = to_slices(g, axes)
+    if s.size == 0:
+        return True
+    return bool(np.all(s == s[..., :1]))
+
+
+@dataclass(frozen=True)
+class JacobianSummary:
+    r"""What a slice Jacobian looks like, without building its :math:`n^2` entries.
+
+    Attributes
+    ----------
+    n : int
+        Slice length (the Jacobian is ``n x n``).
+    diagonal_min, diagonal_max : float
+        Range of the diagonal :math:`y_i (1 - y_i) / T` (each at most
+        :math:`1/(4T)`).
+    max_abs_off_diagonal : float
+        Largest :math:`|J_{ij}| = y_i y_j / T` with :math:`i \ne j`: the
+        product of the two largest probabilities over :math:`T`.
+    trace : float
+        :math:`\sum_i y_i (1 - y_i) / T = (1 - \sum_i y_i^2)/T`.
+    """
+
+    n: int
+    diagonal_min: float
+    diagonal_max: float
+    max_abs_off_diagonal: float
+    trace: float
+
+
+def jacobian_summary(y_slice: ArrayLike, temperature: float = 1.0) -> JacobianSummary:
+    r"""Summarise the Jacobian of one slice from its output, in :math:`O(n)`.
+
+    Parameters
+    ----------
+    y_slice : array_like of shape (n,)
+        One softmax slice.
+    temperature : float, default 1.0
+        The forward temperature.
+
+    Returns
+    -------
+    JacobianSummary
+
+    Notes
+    -----
+    :math:`J_{ii} = y_i(1 - y_i)/T` and :math:`J_{ij} = -y_i y_j / T`; every row
+    sums to 0.
+
+    Examples
+    --------
+    >>> s = jacobian_summary(softmax([1.0, 2.0]))
+    >>> round(s.diagonal_max, 8), round(s.max_abs_off_diagonal, 8)
+    (0.19661193, 0.19661193)
+    >>> jacobian_summary(np.full(1000, 1e-3)).diagonal_min
+    0.000999
+    """
+    func = "jacobian_summary"
+    y = as_float_array(y_slice, "y_slice", func).astype(np.float64)
+    if y.ndim != 1:
+        raise ValueError(
+            f"{func}: y_slice must be 1-D (one softmax slice); got shape {y.shape}"
+        )
+    t = check_temperature(temperature, func)
+    n = y.shape[0]
+    if n == 0:
+        return JacobianSummary(0, 0.0, 0.0, 0.0, 0.0)
+    diagonal = y * (1.0 - y) / t
+    if n >= 2:
+        top_two = np.partition(y, n - 2)[-2:]
+        off = float(abs(top_two[0] * top_two[1])) / t
+    else:
+        off = 0.0
+    return JacobianSummary(
+        n=n,
+        diagonal_min=float(np.min(diagonal)),
+        diagonal_max=float(np.max(diagonal)),
+        max_abs_off_diagonal=off,
+        trace=float(np.sum(diagonal)),
+    )
+
+
+# --- reading a gradient check -------------------------------------------------
+
+
+def worst_slices(
+    slice_errors: ArrayLike, count: int = 10
+) -> list[tuple[tuple[int, ...], float]]:
+    """Return the `count` slices with the largest error, worst first.
+
+    Parameters
+    ----------
+    slice_errors : array_like of shape batch_shape
+        One error per slice, e.g. ``GradcheckReport.slice_max_error``.
+    count : int, default 10
+        How many to return (fewer if there are fewer slices).
+
+    Returns
+    -------
+    list of (index, error)
+        `index` is the slice's position over the batch dimensions. NaN counts
+        as the worst; ties keep C order.
+
+    Examples
+    --------
+    >>> worst_slices([[0.0, 0.3], [0.1, np.nan]], count=3)
+    [((1, 1), nan), ((0, 1), 0.3), ((1, 0), 0.1)]
+    """
+    e = np.asarray(slice_errors, dtype=np.float64)
+    flat = e.ravel()
+    # NaN first, then descending; a stable sort keeps C order among ties.
+    key = np.where(np.isnan(flat), -np.inf, -flat)
+    order = np.argsort(key, kind="stable")[: max(0, int(count))]
+    return [
+        (tuple(int(i) for i in np.unravel_index(int(k), e.shape)), float(flat[k]))
+        for k in order
+    ]
+
+
+def read_rel_error(value: float) -> str:
+    """Read a relative error by the CS231n rule of thumb, in a few words.
+
+    Examples
+    --------
+    >>> read_rel_error(3e-10), read_rel_error(1e-4), read_rel_error(0.7)
+    ('fine', 'suspicious', 'wrong')
+    >>> read_rel_error(float("nan"))
+    'not finite'
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        return "not finite"
+    if v <= FINE_REL_ERROR:
+        return "fine"
+    if v > WRONG_REL_ERROR:
+        return "wrong"
+    return "suspicious"
