@@ -41,6 +41,7 @@ __all__ = [
     "naive_log_softmax",
     "naive_softmax",
     "naive_sweep",
+    "overflow_scale",
     "overflow_threshold",
     "slice_sums",
     "underflow_threshold",
@@ -543,3 +544,49 @@ def slice_sums(y: ArrayLike, axis: Axis = -1) -> SliceSums:
     live = ~nan & ~zero
     error = float(np.max(np.abs(sums[live] - 1.0))) if live.any() else 0.0
     return SliceSums(sums, error, int(sums.size), int(zero.sum()), int(nan.sum()))
+
+
+def overflow_scale(
+    x: ArrayLike, *, temperature: float = 1.0, dtype: DTypeLike = np.float64
+) -> float | None:
+    """Return the logit scale above which the naive softmax of ``scale * x`` overflows.
+
+    ``exp(scale * m / T)`` overflows once ``scale * m / T`` passes
+    :func:`overflow_threshold`, where ``m`` is the largest finite logit.
+
+    Parameters
+    ----------
+    x : array_like
+        Logits.
+    temperature : float, default 1.0
+        Divides the logits; must be finite and > 0.
+    dtype : float16, float32 or float64, default float64
+        The dtype ``exp`` is computed in.
+
+    Returns
+    -------
+    float or None
+        ``overflow_threshold(dtype) * T / m``, or None when no finite logit
+        is > 0 (then ``exp`` cannot overflow at any scale).
+
+    Raises
+    ------
+    ValueError
+        If the temperature is not finite and positive.
+    TypeError
+        If `x` is complex or not numeric, or `dtype` is not a float dtype.
+
+    Examples
+    --------
+    >>> from softmax_core.stability import overflow_scale
+    >>> round(overflow_scale([[1.0, 2.0], [3.0, 4.0]]), 2)
+    177.45
+    >>> overflow_scale([-1.0, 0.0]) is None
+    True
+    """
+    threshold = overflow_threshold(_float_dtype(dtype, "overflow_scale"))
+    a = as_float_array(x, "x", "overflow_scale").astype(np.float64, copy=False)
+    t = check_temperature(temperature, "overflow_scale")
+    finite = a[np.isfinite(a)]
+    m = float(finite.max()) if finite.size else 0.0
+    return threshold * t / m if m > 0 else None

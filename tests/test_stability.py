@@ -328,3 +328,30 @@ def test_slice_sums_float16_error_is_measured_in_float64():
     y = sc.softmax(np.array([0.1, 0.2, 0.3], dtype=np.float16))
     check = sc.slice_sums(y)
     assert check.max_error == pytest.approx(abs(float(y.astype(np.float64).sum()) - 1))
+
+
+# --- overflow_scale -----------------------------------------------------------
+
+
+def test_overflow_scale_is_threshold_over_max():
+    # 709.782712893384 / 4, the largest logit of the classic example
+    classic = [[1.0, 2.0], [3.0, 4.0]]
+    assert sc.overflow_scale(classic) == pytest.approx(177.445678223346)
+    hot = sc.overflow_scale([1.0, 4.0], temperature=2.0)
+    assert hot == pytest.approx(354.89135644669)
+    f16 = sc.overflow_scale([1.0, 4.0], dtype="float16")
+    assert f16 == pytest.approx(11.0898664 / 4)
+
+
+def test_overflow_scale_agrees_with_the_sweep():
+    x = np.random.default_rng(4).standard_normal((3, 5))
+    scales = np.geomspace(1, 10_000, 401)
+    sweep = sc.naive_sweep(x, scales=scales)
+    assert sweep.last_finite < sc.overflow_scale(x) <= sweep.first_nonfinite
+
+
+def test_overflow_scale_ignores_non_finite_and_needs_a_positive_logit():
+    got = sc.overflow_scale([np.inf, np.nan, 2.0])
+    assert got == pytest.approx(709.782712893384 / 2)
+    assert sc.overflow_scale([-3.0, 0.0, -np.inf]) is None
+    assert sc.overflow_scale(np.zeros((0,))) is None
