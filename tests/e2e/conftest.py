@@ -31,6 +31,7 @@ from playwright.sync_api import (
 )
 
 from softmax_app import browser as appbrowser
+from softmax_core import load_array_file
 
 EXCEPTION = '[data-testid="stException"]'
 ERROR = '[data-testid="stAlertContentError"]'
@@ -222,6 +223,37 @@ class App:
             if np.allclose(drawn, wanted, rtol=rtol, atol=1e-12, equal_nan=True):
                 return True
         return False
+
+    @staticmethod
+    def charts(page: Page) -> list[list[dict[str, Any]]]:
+        """Every chart's traces (see ``softmax_app.browser.chart_data``)."""
+        return appbrowser.chart_data(page)
+
+    @staticmethod
+    def chart_data_equal(a: Any, b: Any) -> bool:
+        """Exact equality of two `charts` results (arrays compared by value)."""
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(
+                App.chart_data_equal(a[k], b[k]) for k in a
+            )
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(
+                App.chart_data_equal(p, q) for p, q in zip(a, b, strict=True)
+            )
+        return bool(a == b)
+
+    @staticmethod
+    def download_names(page: Page) -> list[str]:
+        """Labels of the download buttons in "Reproduce in code"."""
+        buttons = page.locator('[data-testid="stDownloadButton"]')
+        return [text.strip() for text in buttons.all_text_contents()]
+
+    @staticmethod
+    def load_file(data: bytes, name: str) -> np.ndarray:
+        """Read a downloaded file the way the panel reads an upload."""
+        return load_array_file(data, name)
 
     @staticmethod
     def load_npy(data: bytes) -> np.ndarray:

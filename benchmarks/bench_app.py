@@ -1,0 +1,204 @@
+"""Interaction latency of the real app, measured in headless Chromium.
+
+Usage: ``.venv/bin/python benchmarks/bench_app.py [--repeats 20] [--pages ...]``
+
+Starts ``streamlit run app.py`` on a free loopback port (the same set-up as the
+browser tests, ``softmax_app/browser.py``) and measures, for the classic example
+and for a 100,000-element input:
+
+* first render: from ``page.goto`` of a shared link to the end of the script run
+  with every chart drawn, in a fresh browser context (a new session); the first
+  load of each page and the median of the next few are reported;
+* interactions: from committing a change in the sidebar (a new array typed in
+  the x box, another axis picked, the temperature slider moved one notch) to
+  the charts showing the new data and the run finished; p50 and p95 over
+  ``--repeats`` changes of each kind. Every new array is new to the cache; the
+  axis and temperature flip between two values, so after the first two changes
+  the computations come from the cache, as when a learner toggles a control.
+
+Not a test: nothing here asserts a time. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import quote, urlencode
+
+import numpy as np
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from softmax_app.browser import (
+    chart_signature,
+    find_chromium,
+    launch,
+    serve_app,
+    wait_for_app,
+    wait_for_charts_to_change,
+)
+
+PAGES = ("home", "explore", "backward", "gradcheck", "stability")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input: its link parameters and how to make the k-th new array."""
+
+    name: str
+    params: dict[str, str]
+    new_array: Callable[[int], str]
+    axes: tuple[str, str]
+
+
+CASES = (
+    Case(
+        "classic 2x2",
+        {"x": "[[1, 2], [3, 4]]", "axis": "1"},
+        lambda k: f"[[1, 2], [3, {5 + k}]]",
+        ("0", "-1"),
+    ),
+    Case(
+        "100,000 (100x1000)",
+        {"x": "random(100, 1000; seed=0)", "axis": "-1"},
+        lambda k: f"random(100, 1000; seed={k + 1})",
+        ("0", "-1"),
+    ),
+)
+
+
+def link(url: str, page: str, params: dict[str, str]) -> str:
+    path = "" if page == "home" else page
+    query = urlencode(params, quote_via=quote)
+    return f"{url}/{path}" + (f"?{query}" if query else "")
+
+
+def open_page(browser: Browser, target: str, charts: int) -> tuple[Page, float]:
+    """Open `target` in a fresh context; return the page and the seconds it took."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(target)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
+    wait_for_app(page, charts=charts, timeout=120_000)
+    elapsed = time.perf_counter() - start
+    if page.locator('[data-testid="stException"]').count():
+        raise RuntimeError(f"{target} shows a traceback")
+    return page, elapsed
+
+
+def timed(page: Page, prepare: Callable[[], None], commit: Callable[[], None]) -> float:
+    """Seconds from `commit` to redrawn charts (after an untimed `prepare`)."""
+    prepare()
+    before = chart_signature(page)
+    start = time.perf_counter()
+    commit()
+    wait_for_charts_to_change(page, before, timeout=120_000)
+    return time.perf_counter() - start
+
+
+def commit_text(page: Page, label: str, text: str) -> Callable[[], None]:
+    box = page.get_by_label(label, exact=True)
+
+    def commit() -> None:
+        box.fill(text)
+        box.press("Control+Enter")
+
+    return commit
+
+
+def interactions(page: Page, case: Case, repeats: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"array": [], "axis": [], "temperature": []}
+    nothing: Callable[[], None] = lambda: None  # noqa: E731
+
+    for k in range(repeats):
+        commit = commit_text(page, "x: the array", case.new_array(k))
+        times["array"].append(timed(page, nothing, commit))
+
+    axis_box = page.locator('[data-testid="stSelectbox"]').filter(
+        has_text="axis: softmax along"
+    )
+    for k in range(repeats):
+        axis = case.axes[k % 2]
+        option = page.get_by_role("option", name=re.compile(rf"^{re.escape(axis)} "))
+        times["axis"].append(timed(page, axis_box.click, option.click))
+
+    thumb = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="T: temperature")
+        .get_by_role("slider")
+    )
+    for k in range(repeats):
+        key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"
+        times["temperature"].append(timed(page, nothing, partial(thumb.press, key)))
+    return times
+
+
+def ms(seconds: float) -> str:
+    return f"{1000 * seconds:,.0f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20, help="changes of each kind")
+    parser.add_argument("--loads", type=int, default=5, help="page loads per page")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        default=["explore", "backward"],
+        choices=PAGES[1:],
+        help="pages on which to time interactions",
+    )
+    args = parser.parse_args()
+
+    with sync_playwright() as playwright:
+        choice = find_chromium(playwright)
+        if not choice.found:
+            print(choice.reason, file=sys.stderr)
+            return 1
+        browser = launch(playwright, choice.path)
+        with serve_app() as url:
+            print(f"Chromium: {choice.reason}; {args.loads} loads per page, "
+                  f"{args.repeats} changes of each kind\n")  # fmt: skip
+            print("First render (goto to finished run with charts drawn), ms\n")
+            print("| page | input | first load | median of next |")
+            print("|---|---|---:|---:|")
+            for case in CASES:
+                for name in PAGES:
+                    charts = 0 if name == "home" else 1
+                    target = link(url, name, case.params)
+                    loads = []
+                    for _ in range(args.loads):
+                        page, elapsed = open_page(browser, target, charts)
+                        page.context.close()
+                        loads.append(elapsed)
+                    rest = statistics.median(loads[1:]) if len(loads) > 1 else loads[0]
+                    print(f"| {name} | {case.name} | {ms(loads[0])} | {ms(rest)} |")
+                    sys.stdout.flush()
+
+            print("\nInteraction to updated charts, ms\n")
+            print("| page | input | change | p50 | p95 | max |")
+            print("|---|---|---|---:|---:|---:|")
+            for case in CASES:
+                for name in args.pages:
+                    page, _ = open_page(browser, link(url, name, case.params), 1)
+                    times = interactions(page, case, args.repeats)
+                    page.context.close()
+                    for kind, samples in times.items():
+                        p50, p95 = np.percentile(samples, [50, 95])
+                        print(
+                            f"| {name} | {case.name} | {kind} | {ms(p50)} | "
+                            f"{ms(p95)} | {ms(max(samples))} |"
+                        )
+                        sys.stdout.flush()
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
