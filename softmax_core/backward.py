@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from softmax_core import _dispatch
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -71,6 +72,9 @@ def softmax_vjp(
            [0., 0.]])
     """
     yy, g, axes, t, out_dtype = _prepare("softmax_vjp", y, upstream, axis, temperature)
+    fast = _dispatch.backward(yy, g, axes, t, log=False)
+    if fast is not None:
+        return fast.astype(out_dtype, copy=False)
     # <g, y> per slice, then y * (g - <g, y>) / T, reusing one buffer.
     # (out= keeps 0-d inputs arrays: ufuncs return scalars for 0-d.)
     grad: FloatArray = np.multiply(g, yy, out=np.empty_like(g))
@@ -126,6 +130,9 @@ def log_softmax_vjp(
     ly, g, axes, t, out_dtype = _prepare(
         "log_softmax_vjp", log_y, upstream, axis, temperature
     )
+    fast = _dispatch.backward(ly, g, axes, t, log=True)
+    if fast is not None:
+        return fast.astype(out_dtype, copy=False)
     # Excluded entries (log y = -inf) neither receive gradient nor feed the
     # slice sum: the masked outputs are constants, whatever x is.
     excluded = ly == -np.inf

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from softmax_core import _dispatch
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -96,7 +97,10 @@ def softmax(
     t = check_temperature(temperature, "softmax")
     mask = check_where(where, a.shape, "softmax")
     out_dtype = result_dtype(np.asarray(x).dtype)
-    return _softmax(a, axes, t, mask).astype(out_dtype, copy=False)
+    y = _dispatch.forward(a, axes, t, mask, log=False)
+    if y is None:
+        y = _softmax(a, axes, t, mask)
+    return y.astype(out_dtype, copy=False)
 
 
 def log_softmax(
@@ -146,7 +150,10 @@ def log_softmax(
     t = check_temperature(temperature, "log_softmax")
     mask = check_where(where, a.shape, "log_softmax")
     out_dtype = result_dtype(np.asarray(x).dtype)
-    return _log_softmax(a, axes, t, mask).astype(out_dtype, copy=False)
+    y = _dispatch.forward(a, axes, t, mask, log=True)
+    if y is None:
+        y = _log_softmax(a, axes, t, mask)
+    return y.astype(out_dtype, copy=False)
 
 
 def _shifted(

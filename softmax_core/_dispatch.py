@@ -1,0 +1,200 @@
+"""Choose between the NumPy reference and the fused numba kernels (the fast path).
+
+The public functions validate their arguments, then ask :func:`forward` or
+:func:`backward` here. These return ``None`` when the NumPy reference should
+run: arrays under :data:`MIN_FAST_SIZE` entries (there NumPy is quick and
+thread start-up dominates), a ``where`` mask, axes that are not adjacent (they
+cannot be merged into one axis without a copy), empty arrays, or numba missing.
+Otherwise they view the array as ``(outer, n, inner)`` without copying (a
+Fortran-ordered array is handled through its transpose; any other layout is
+copied once) and run the kernel of :mod:`softmax_core._fast`.
+
+:func:`use_path` forces one path, for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from softmax_core._validation import FloatArray
+
+__all__ = ["MIN_FAST_SIZE", "Path", "backward", "fast_available", "forward", "use_path"]
+
+Path = Literal["auto", "fast", "numpy"]
+
+#: Arrays with fewer entries take the NumPy path in "auto" mode. Measured with
+#: ``benchmarks/bench_fast.py --threshold``: below about this size the fused
+#: kernels win by less than the cost of waking the worker threads.
+MIN_FAST_SIZE = 32_768
+
+_PATH: ContextVar[Path] = ContextVar("softmax_core_path", default="auto")
+
+# One fast call at a time: numba's "workqueue" threading layer (used when
+# neither TBB nor OpenMP is installed) aborts the process on concurrent
+# parallel calls, which a Streamlit server with several sessions would make.
+_LOCK = threading.Lock()
+
+_fast_module: ModuleType | None = None
+_fast_checked = False
+
+
+@contextmanager
+def use_path(path: Path) -> Iterator[None]:
+    """Force the ``"fast"`` or ``"numpy"`` path (or ``"auto"``) inside a block.
+
+    ``"fast"`` ignores :data:`MIN_FAST_SIZE` but still falls back to NumPy for
+    what the kernels do not cover (masks, non-adjacent axes, empty arrays); it
+    raises RuntimeError when numba is missing, so a test cannot silently
+    compare NumPy with itself.
+    """
+    if path not in ("auto", "fast", "numpy"):
+        raise ValueError(
+            f"use_path: path must be 'auto', 'fast' or 'numpy'; got {path!r}"
+        )
+    if path == "fast" and not fast_available():
+        raise RuntimeError(
+            "use_path: the fast path needs numba, which is not installed"
+        )
+    token = _PATH.set(path)
+    try:
+        yield
+    finally:
+        _PATH.reset(token)
+
+
+def fast_available() -> bool:
+    """Return True when numba imports, importing it (and the kernels) once."""
+    return _kernels() is not None
+
+
+def _kernels() -> ModuleType | None:
+    """Import :mod:`softmax_core._fast` on first use; None without numba."""
+    global _fast_module, _fast_checked
+    if not _fast_checked:
+        try:
+            module: ModuleType | None = importlib.import_module("softmax_core._fast")
+        except ImportError:  # pragma: no cover - numba is a runtime dependency
+            module = None
+        _fast_module = module if module is not None and module.available() else None
+        _fast_checked = True
+    return _fast_module
+
+
+def _wanted(size: int) -> ModuleType | None:
+    """Return the kernels module if the fast path should run for `size` entries."""
+    path = _PATH.get()
+    if path == "numpy" or size == 0:
+        return None
+    if path == "auto" and size < MIN_FAST_SIZE:
+        return None
+    return _kernels()
+
+
+def _plan(
+    shape: tuple[int, ...], axes: tuple[int, ...]
+) -> tuple[int, int, int] | None:
+    """``(outer, n, inner)`` when `axes` are adjacent, else None."""
+    if not axes or axes != tuple(range(axes[0], axes[-1] + 1)):
+        return None
+    return (
+        math.prod(shape[: axes[0]]),
+        math.prod(shape[axes[0] : axes[-1] + 1]),
+        math.prod(shape[axes[-1] + 1 :]),
+    )
+
+
+def _c_order(
+    arrays: tuple[FloatArray, ...], axes: tuple[int, ...]
+) -> tuple[tuple[FloatArray, ...], tuple[int, ...], bool]:
+    """C-contiguous versions of `arrays`, the axes in them, and whether transposed.
+
+    A Fortran-ordered array is C-ordered once transposed, with axis ``k``
+    becoming ``ndim - 1 - k``; adjacent axes stay adjacent. Other layouts
+    (a strided view) are copied.
+    """
+    if all(a.flags.c_contiguous for a in arrays):
+        return arrays, axes, False
+    if all(a.flags.f_contiguous for a in arrays):
+        ndim = arrays[0].ndim
+        flipped = tuple(sorted(ndim - 1 - k for k in axes))
+        return tuple(a.T for a in arrays), flipped, True
+    return tuple(np.ascontiguousarray(a) for a in arrays), axes, False
+
+
+def _run(
+    kernels: ModuleType,
+    name: str,
+    arrays: tuple[FloatArray, ...],
+    axes: tuple[int, ...],
+    t: float,
+    log: bool,
+) -> FloatArray | None:
+    """Lay out `arrays`, run kernel `name` + ``_rows`` or ``_columns``, return out."""
+    if arrays[0].dtype not in (np.float32, np.float64):
+        return None
+    if _plan(arrays[0].shape, axes) is None:
+        return None
+    ready, c_axes, transposed = _c_order(arrays, axes)
+    plan = _plan(ready[0].shape, c_axes)
+    assert plan is not None  # adjacent axes stay adjacent under transposition
+    outer, n, inner = plan
+    out: NDArray[Any] = np.empty_like(ready[0], order="C")
+    tt = ready[0].dtype.type(t)
+    views: list[NDArray[Any]]
+    if inner == 1:
+        views = [a.reshape(outer, n) for a in (*ready, out)]
+        kernel = getattr(kernels, name + "_rows")
+    else:
+        views = [a.reshape(outer, n, inner) for a in (*ready, out)]
+        kernel = getattr(kernels, name + "_columns")
+    with _LOCK:
+        kernel(*views, tt, log)
+    return out.T if transposed else out
+
+
+def forward(
+    a: FloatArray,
+    axes: tuple[int, ...],
+    t: float,
+    mask: NDArray[np.bool_] | None,
+    *,
+    log: bool,
+) -> FloatArray | None:
+    """Fused softmax (or log-softmax) of the validated array `a`, or None.
+
+    None means "use the NumPy reference": see the module docstring for when.
+    """
+    if mask is not None:
+        return None
+    kernels = _wanted(a.size)
+    if kernels is None:
+        return None
+    return _run(kernels, "forward", (a,), axes, t, log)
+
+
+def backward(
+    y: FloatArray,
+    g: FloatArray,
+    axes: tuple[int, ...],
+    t: float,
+    *,
+    log: bool,
+) -> FloatArray | None:
+    """Fused VJP of softmax (or log-softmax, with `y` = log y), or None.
+
+    `y` and `g` are validated, of one shape and one dtype.
+    """
+    kernels = _wanted(y.size)
+    if kernels is None:
+        return None
+    return _run(kernels, "vjp", (y, g), axes, t, log)

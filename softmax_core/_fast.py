@@ -1,0 +1,556 @@
+"""Fused numba kernels for softmax, log-softmax and their VJPs (the fast path).
+
+The NumPy functions in :mod:`softmax_core.functions` and
+:mod:`softmax_core.backward` are the readable reference; these kernels compute
+the same numbers in two passes over memory instead of five or six, on every core.
+:mod:`softmax_core._dispatch` decides when to call them.
+
+Every kernel sees a C-contiguous array viewed as ``(outer, n, inner)``: ``n`` is
+the softmax axis (or several adjacent axes merged), so slice ``(o, :, i)`` is one
+softmax. Two layouts, two kernels each:
+
+* ``inner == 1`` (last axis, "rows"): a slice is contiguous. It is read in
+  blocks of :data:`_BLOCK` entries that stay in L1: the block max is folded
+  into a running max, the running sum of ``exp`` is rescaled when the max
+  grows (online softmax), and the block's ``exp`` values are parked in the
+  output. The second pass writes the output, multiplying the parked values by
+  ``1 / sum`` (blocks read before the final max are recomputed, so every
+  output is ``exp((x - max) / T) / sum`` exactly as in the reference).
+* ``inner > 1`` (first or middle axis, "columns"): the kernel walks the ``n``
+  rows of a band of ``width`` neighbouring slices and vectorises across the
+  band, so nothing is transposed. The band is small enough to stay in L2
+  between the two passes, so memory is still read once and written once.
+
+Work is split over slices (or bands) with ``numba.prange``.
+
+NumPy's ``exp`` is SIMD, numba's ``math.exp`` is a scalar libm call (no SVML),
+so :func:`_exp` is a vectorisable exp: ``exp(z) = 2**k * exp(r)`` with
+``|r| <= log(2)/2``, a Taylor polynomial for ``exp(r)`` and ``2**k`` built from
+its bits (within 1 ulp of libm in float64 and float32, denormals included).
+
+Edge cases follow the reference: a slice with no finite maximum is shifted by
+0, an all ``-inf`` slice gives zeros (log: ``-inf``), NaN or ``+inf`` in a slice
+makes the slice NaN, and ``x - max`` overflowing to ``-inf`` gives ``exp = 0``.
+No floating-point warnings: compiled code does not raise them.
+
+numba is imported when this module is imported; :mod:`softmax_core._dispatch`
+imports it lazily, so ``import softmax_core`` stays quick and works without
+numba. Compiled code is cached on disk (``cache=True``, in ``__pycache__`` next
+to this file or under ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+from softmax_core._validation import FloatArray
+
+try:
+    import numba
+    from numba.core import types as _nbtypes
+    from numba.extending import overload as _overload
+except ImportError:  # pragma: no cover - the fast path is simply unavailable
+    numba = None  # type: ignore[assignment]
+
+__all__ = [
+    "available",
+    "forward_columns",
+    "forward_rows",
+    "vjp_columns",
+    "vjp_rows",
+    "warm_up",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Entries per block along a contiguous slice: 8 KiB of float64, stays in L1.
+_BLOCK = 1024
+#: Bytes of one band of slices (``n * width * itemsize``) kept in L2 between
+#: the two passes of the column kernels.
+_BAND_BYTES = 256 * 1024
+#: Entries of one band read per step of the column kernels (about 8 KiB).
+_STEP_ENTRIES = 1024
+
+
+def available() -> bool:
+    """Return True when numba imported, so the fast kernels can run."""
+    return numba is not None
+
+
+def _njit(*, parallel: bool = False, fastmath: Any = None) -> Callable[[_F], _F]:
+    """Compile with numba, cached on disk; identity when numba is missing."""
+    if numba is None:  # pragma: no cover
+        return lambda f: f
+    # "contract" lets LLVM fuse a*b + c into one FMA: fewer roundings, never
+    # more. No nnan/ninf: the kernels must handle NaN and inf exactly.
+    flags = {"contract"} if fastmath is None else fastmath
+    return cast(
+        Callable[[_F], _F],
+        numba.njit(
+            cache=True,
+            parallel=parallel,
+            nogil=True,
+            error_model="numpy",
+            fastmath=flags,
+        ),
+    )
+
+
+_prange: Callable[..., range] = range if numba is None else numba.prange
+
+
+# --- exp -------------------------------------------------------------------
+
+# float64: round(z / log 2) = k, r = z - k log 2 with log 2 split in two
+# (Cody-Waite) so k * _LN2_HI is exact; Taylor to degree 12 leaves an error
+# below 2e-16 on |r| <= 0.347.
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.693145751953125
+_LN2_LO = 1.42860682030941723212e-6
+_C64 = tuple(1.0 / math.factorial(k) for k in range(13))
+(_A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7, _A8, _A9, _A10, _A11, _A12) = _C64
+
+# float32: the same in single precision, Taylor to degree 7 (error < 6e-9).
+_S = np.float32
+_LOG2E_32 = _S(_LOG2E)
+_LN2_HI_32 = _S(0.693359375)
+_LN2_LO_32 = _S(-2.12194440e-4)
+_B0, _B1, _B2, _B3, _B4, _B5, _B6, _B7 = (_S(c) for c in _C64[:8])
+_HALF_32 = _S(0.5)
+_LO_32 = _S(-104.0)
+_HI_32 = _S(89.0)
+
+
+def _exp(z: Any) -> Any:  # pragma: no cover - replaced in compiled code
+    """Return ``exp(z)`` (pure-Python stand-in; compiled code uses the overload)."""
+    return np.exp(z)
+
+
+def _exp64(z: Any) -> Any:
+    # Clamp so 2**k stays representable; the comparisons keep NaN as NaN.
+    z = -746.0 if z < -746.0 else z
+    z = 710.0 if z > 710.0 else z
+    kf = math.floor(z * _LOG2E + 0.5)
+    kf = kf if kf == kf else 0.0
+    r = (z - kf * _LN2_HI) - kf * _LN2_LO
+    p = _A12
+    p = p * r + _A11
+    p = p * r + _A10
+    p = p * r + _A9
+    p = p * r + _A8
+    p = p * r + _A7
+    p = p * r + _A6
+    p = p * r + _A5
+    p = p * r + _A4
+    p = p * r + _A3
+    p = p * r + _A2
+    p = p * r + _A1
+    p = p * r + _A0
+    # 2**k as two normal powers of two, so a denormal result is rounded once.
+    k = np.int64(kf)
+    k1 = k >> 1
+    s1 = np.int64((k1 + 1023) << 52).view(np.float64)
+    s2 = np.int64((k - k1 + 1023) << 52).view(np.float64)
+    return float(p * s1 * s2)
+
+
+def _exp32(z: Any) -> Any:
+    z = _LO_32 if z < _LO_32 else z
+    z = _HI_32 if z > _HI_32 else z
+    kf = np.float32(math.floor(z * _LOG2E_32 + _HALF_32))
+    kf = kf if kf == kf else _S(0.0)
+    r = (z - kf * _LN2_HI_32) - kf * _LN2_LO_32
+    p = _B7
+    p = p * r + _B6
+    p = p * r + _B5
+    p = p * r + _B4
+    p = p * r + _B3
+    p = p * r + _B2
+    p = p * r + _B1
+    p = p * r + _B0
+    k = np.int32(kf)
+    k1 = k >> 1
+    s1 = np.int32((k1 + 127) << 23).view(np.float32)
+    s2 = np.int32((k - k1 + 127) << 23).view(np.float32)
+    return np.float32(p * s1 * s2)
+
+
+def _cast_like(v: float, like: Any) -> Any:  # pragma: no cover - see overload
+    """Return `v` in the type of `like` (float32 or float64)."""
+    return type(like)(v)
+
+
+if numba is not None:
+
+    # Left to LLVM to inline: numba's own inlining ("always") trips its
+    # internal checks on the conditional expressions of _exp64.
+    _JIT_OPTIONS: Any = {"fastmath": {"contract"}, "error_model": "numpy"}
+
+    @_overload(_cast_like, jit_options=_JIT_OPTIONS)
+    def _cast_like_overload(v: Any, like: Any) -> Any:
+        # Annotations must match the typing signature for numba to accept them.
+        def to_float32(v: Any, like: Any) -> Any:
+            return np.float32(v)
+
+        def to_float64(v: Any, like: Any) -> Any:
+            return np.float64(v)
+
+        return to_float32 if like == _nbtypes.float32 else to_float64
+
+    @_overload(_exp, jit_options=_JIT_OPTIONS)
+    def _exp_overload(z: Any) -> Any:
+        if z == _nbtypes.float32:
+            return _exp32
+        return _exp64
+
+
+# --- small helpers ----------------------------------------------------------
+
+
+@_njit()
+def _block_max(x: FloatArray, b0: int, b1: int) -> Any:
+    """Max of ``x[b0:b1]`` ignoring NaN (``-inf`` when empty or all NaN).
+
+    Eight independent running maxima so the loop vectorises; a single
+    ``m = max(m, v)`` chain is bound by its latency.
+    """
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = _cast_like(-np.inf, x[b0])
+    i = b0
+    while i + 8 <= b1:
+        v = x[i]
+        m0 = v if v > m0 else m0
+        v = x[i + 1]
+        m1 = v if v > m1 else m1
+        v = x[i + 2]
+        m2 = v if v > m2 else m2
+        v = x[i + 3]
+        m3 = v if v > m3 else m3
+        v = x[i + 4]
+        m4 = v if v > m4 else m4
+        v = x[i + 5]
+        m5 = v if v > m5 else m5
+        v = x[i + 6]
+        m6 = v if v > m6 else m6
+        v = x[i + 7]
+        m7 = v if v > m7 else m7
+        i += 8
+    while i < b1:
+        v = x[i]
+        m0 = v if v > m0 else m0
+        i += 1
+    m0 = m1 if m1 > m0 else m0
+    m2 = m3 if m3 > m2 else m2
+    m4 = m5 if m5 > m4 else m4
+    m6 = m7 if m7 > m6 else m6
+    m0 = m2 if m2 > m0 else m0
+    m4 = m6 if m6 > m4 else m4
+    return m0 if m0 > m4 else m4
+
+
+# Summation order is free here (and only here): "reassoc" lets the loops vectorise.
+@_njit(fastmath={"reassoc", "contract"})
+def _block_sum(x: FloatArray, b0: int, b1: int) -> float:
+    """Sum of ``x[b0:b1]``, accumulated in float64."""
+    s = 0.0
+    for i in range(b0, b1):
+        s += x[i]
+    return s
+
+
+@_njit(fastmath={"reassoc", "contract"})
+def _block_dot(x: FloatArray, y: FloatArray) -> float:
+    """``sum(x * y)`` of two 1-D arrays, accumulated in float64."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.float64(x[i]) * np.float64(y[i])
+    return s
+
+
+@_njit(fastmath={"reassoc", "contract"})
+def _included_sum(g: FloatArray, log_y: FloatArray) -> float:
+    """Sum of ``g`` where ``log_y > -inf``, accumulated in float64."""
+    s = 0.0
+    for i in range(g.shape[0]):
+        s += np.float64(g[i]) if log_y[i] != -np.inf else 0.0
+    return s
+
+
+@_njit()
+def _has_nan(x: FloatArray) -> bool:
+    """Return True when the 1-D array `x` holds a NaN."""
+    for i in range(x.shape[0]):
+        if x[i] != x[i]:
+            return True
+    return False
+
+
+# --- forward: contiguous slices ---------------------------------------------
+
+
+@_njit()
+def _exps(
+    x: FloatArray, out: FloatArray, b0: int, b1: int, m: Any, t: Any, scale: float
+) -> None:
+    """``out[i] = exp((x[i] - m) / t) * scale`` for ``b0 <= i < b1``."""
+    # Dividing by T = 1 changes nothing, and the division is the slowest step.
+    if t == 1.0:
+        if scale == 1.0:
+            for i in range(b0, b1):
+                out[i] = _exp(x[i] - m)
+        else:
+            for i in range(b0, b1):
+                out[i] = _exp(x[i] - m) * scale
+    elif scale == 1.0:
+        for i in range(b0, b1):
+            out[i] = _exp((x[i] - m) / t)
+    else:
+        for i in range(b0, b1):
+            out[i] = _exp((x[i] - m) / t) * scale
+
+
+@_njit()
+def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
+    """Softmax (or log-softmax) of one contiguous slice `x` into `out`."""
+    n = x.shape[0]
+    m = _cast_like(-np.inf, x[0])
+    total = 0.0
+    final_from = 0  # first block whose exps were taken with the final max
+    poisoned = False
+    for b0 in range(0, n, _BLOCK):
+        b1 = min(b0 + _BLOCK, n)
+        bm = _block_max(x, b0, b1)
+        if bm > m:
+            # Online softmax: the running sum was taken relative to the old
+            # max; exp(-inf) = 0 covers the first finite block.
+            total *= _exp((np.float64(m) - np.float64(bm)) / np.float64(t))
+            m = bm
+            final_from = b0
+        if m == np.inf:
+            poisoned = True
+            break
+        if m == -np.inf:
+            # All -inf so far: nothing to add, but a NaN here poisons the slice
+            # (the exps that would carry it are skipped).
+            if _has_nan(x[b0:b1]):
+                poisoned = True
+                break
+            continue
+        _exps(x, out, b0, b1, m, t, 1.0)
+        total += _block_sum(out, b0, b1)
+    # Past the first finite max, NaN reaches `total` through exp(NaN).
+    if poisoned or total != total:
+        out[:] = np.nan
+    elif m == -np.inf:
+        # Every entry is -inf: softmax 0, log-softmax -inf (reference: shift 0).
+        out[:] = -np.inf if log else 0.0
+    elif log:
+        lse = math.log(total)
+        for i in range(n):
+            out[i] = (x[i] - m) / t - lse
+    else:
+        inv = 1.0 / total
+        _exps(x, out, 0, final_from, m, t, inv)
+        for i in range(final_from, n):
+            out[i] = out[i] * inv
+
+
+@_njit(parallel=True)
+def forward_rows(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
+    """Softmax along the last axis of the C-contiguous 2-D array `x`, into `out`.
+
+    `t` is the temperature in `x`'s dtype; `log` selects log-softmax.
+    """
+    for r in _prange(x.shape[0]):
+        _forward_row(x[r], out[r], t, log)
+
+
+# --- forward: strided slices --------------------------------------------------
+
+
+@_njit()
+def _band_width(n: int, inner: int, itemsize: int) -> int:
+    """Slices per band: a multiple of 16 whose band fits :data:`_BAND_BYTES`."""
+    w = _BAND_BYTES // max(1, n * itemsize)
+    w = max(16, (w // 16) * 16)
+    return min(w, inner)
+
+
+@_njit()
+def _forward_band(
+    x: FloatArray, out: FloatArray, t: Any, log: bool, i0: int, i1: int
+) -> None:
+    """Softmax over axis 0 of ``x[:, i0:i1]`` (2-D), vectorised across columns."""
+    n = x.shape[0]
+    w = i1 - i0
+    m = np.full(w, -np.inf, dtype=x.dtype)
+    bm = np.empty(w, dtype=x.dtype)
+    shift = np.empty(w, dtype=x.dtype)
+    total = np.zeros(w, dtype=np.float64)
+    final_from = np.zeros(w, dtype=np.int64)
+    step = max(1, _STEP_ENTRIES // w)
+    for j0 in range(0, n, step):
+        j1 = min(j0 + step, n)
+        bm[:] = -np.inf
+        for j in range(j0, j1):
+            for c in range(w):
+                v = x[j, i0 + c]
+                bm[c] = v if v > bm[c] else bm[c]
+        for c in range(w):
+            if bm[c] > m[c]:
+                total[c] *= _exp(
+                    (np.float64(m[c]) - np.float64(bm[c])) / np.float64(t)
+                )
+                m[c] = bm[c]
+                final_from[c] = j0
+            # A column without a finite max is shifted by 0, as in the reference.
+            shift[c] = m[c] if abs(m[c]) < np.inf else 0.0
+        for j in range(j0, j1):
+            for c in range(w):
+                e = _exp((x[j, i0 + c] - shift[c]) / t)
+                out[j, i0 + c] = e
+                total[c] += e
+    # Per column, the second pass computes out = (x - m) / T - scale (log) or
+    # exp((x - m) / T) * scale, where rows before `latest` are recomputed.
+    # Every column took exps of all its entries (shift 0 when its max is not
+    # finite), so a NaN shows up in `total`.
+    scale = np.empty(w, dtype=np.float64)
+    latest = 0
+    for c in range(w):
+        if m[c] == np.inf or total[c] != total[c]:
+            scale[c] = np.nan
+        elif m[c] == -np.inf:
+            # All -inf: shift by 0, so softmax gives exp(-inf) * 0 = 0 and
+            # log-softmax -inf - 0 = -inf.
+            scale[c] = 0.0
+            m[c] = 0.0
+        elif log:
+            scale[c] = math.log(total[c])
+        else:
+            scale[c] = 1.0 / total[c]
+        latest = max(latest, final_from[c])
+    if log:
+        for j in range(n):
+            for c in range(w):
+                out[j, i0 + c] = (x[j, i0 + c] - m[c]) / t - scale[c]
+        return
+    for j in range(n):
+        if j >= latest:
+            for c in range(w):
+                out[j, i0 + c] = out[j, i0 + c] * scale[c]
+        else:
+            for c in range(w):
+                out[j, i0 + c] = _exp((x[j, i0 + c] - m[c]) / t) * scale[c]
+
+
+@_njit(parallel=True)
+def forward_columns(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
+    """Softmax along axis 1 of the C-contiguous 3-D array `x`, into `out`."""
+    outer, n, inner = x.shape
+    w = _band_width(n, inner, x.itemsize)
+    bands = (inner + w - 1) // w
+    for item in _prange(outer * bands):
+        o = item // bands
+        i0 = (item % bands) * w
+        _forward_band(x[o], out[o], t, log, i0, min(i0 + w, inner))
+
+
+# --- backward -----------------------------------------------------------------
+
+
+@_njit()
+def _vjp_row(
+    y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
+) -> None:
+    """VJP of softmax (or log-softmax, `y` = log y) for one contiguous slice."""
+    n = y.shape[0]
+    if log:
+        # (g - exp(log y) * sum(g)) / T, where entries with log y = -inf take
+        # no part: they get 0 and stay out of the sum.
+        total = _included_sum(g, y)
+        for i in range(n):
+            ly = y[i]
+            d = (g[i] - _exp(ly) * total) / t
+            out[i] = 0.0 if ly == -np.inf else d
+    else:
+        # y * (g - <g, y>) / T
+        dot = _block_dot(g, y)
+        for i in range(n):
+            out[i] = (g[i] - dot) * y[i] / t
+
+
+@_njit(parallel=True)
+def vjp_rows(
+    y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
+) -> None:
+    """VJP along the last axis of C-contiguous 2-D arrays, into `out`."""
+    for r in _prange(y.shape[0]):
+        _vjp_row(y[r], g[r], out[r], t, log)
+
+
+@_njit()
+def _vjp_band(
+    y: FloatArray,
+    g: FloatArray,
+    out: FloatArray,
+    t: Any,
+    log: bool,
+    i0: int,
+    i1: int,
+) -> None:
+    """VJP over axis 0 of ``[:, i0:i1]`` of 2-D arrays, vectorised across columns."""
+    n = y.shape[0]
+    w = i1 - i0
+    acc = np.zeros(w, dtype=np.float64)
+    if log:
+        for j in range(n):
+            for c in range(w):
+                included = y[j, i0 + c] != -np.inf
+                acc[c] += np.float64(g[j, i0 + c]) if included else 0.0
+        for j in range(n):
+            for c in range(w):
+                ly = y[j, i0 + c]
+                d = (g[j, i0 + c] - _exp(ly) * acc[c]) / t
+                out[j, i0 + c] = 0.0 if ly == -np.inf else d
+    else:
+        for j in range(n):
+            for c in range(w):
+                acc[c] += np.float64(g[j, i0 + c]) * np.float64(y[j, i0 + c])
+        for j in range(n):
+            for c in range(w):
+                out[j, i0 + c] = (g[j, i0 + c] - acc[c]) * y[j, i0 + c] / t
+
+
+@_njit(parallel=True)
+def vjp_columns(
+    y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
+) -> None:
+    """VJP along axis 1 of C-contiguous 3-D arrays, into `out`."""
+    outer, n, inner = y.shape
+    w = _band_width(n, inner, y.itemsize)
+    bands = (inner + w - 1) // w
+    for item in _prange(outer * bands):
+        o = item // bands
+        i0 = (item % bands) * w
+        _vjp_band(y[o], g[o], out[o], t, log, i0, min(i0 + w, inner))
+
+
+def warm_up() -> None:
+    """Compile (or load from the disk cache) every kernel for float32 and float64.
+
+    An app can call this at start-up so the first large softmax does not wait
+    for numba. Does nothing without numba.
+    """
+    if numba is None:  # pragma: no cover
+        return
+    for dtype in (np.float32, np.float64):
+        t = dtype(1.0)
+        a2 = np.zeros((2, 3), dtype=dtype)
+        a3 = np.zeros((2, 3, 2), dtype=dtype)
+        forward_rows(a2, np.empty_like(a2), t, False)
+        forward_columns(a3, np.empty_like(a3), t, False)
+        vjp_rows(a2, a2, np.empty_like(a2), t, False)
+        vjp_columns(a3, a3, np.empty_like(a3), t, False)
