@@ -23,6 +23,7 @@ from softmax_core.functions import log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
+from softmax_core.parsing import format_array, load_array_file, parse_array
 from softmax_core.stability import (
     DtypeResult,
     NaiveSweep,
@@ -62,6 +63,10 @@ __all__ = [
     "overflow_threshold",
     "slice_sums",
     "underflow_threshold",
+    # parsing: text and files <-> arrays, never evaluated
+    "format_array",
+    "load_array_file",
+    "parse_array",
     # explain: one slice's backward pass step by step
     "JacobianSummary",
     "VjpLatex",
