@@ -1,32 +1,135 @@
+"""Explore: softmax's forward pass on the shared input, side by side."""
+
+import math
+
+import numpy as np
 import streamlit as st
 
-from softmax_app import compute, figures, views
-from softmax_app.panel import current_inputs
-from softmax_core.functions import _softmax
+import softmax_core as sc
+from softmax_app import arrayview, compute, figures, views
+from softmax_app.panel import Inputs, current_inputs
+from softmax_core._slices import batch_shape, slice_length
+from softmax_core.functions import _shifted, _softmax, softmax
+
+#: Heatmaps and tables show at most this many rows and columns of the view.
+MAX_VIEW = 100
+
+
+def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
+    """Tables and heatmaps of x and softmax(x), with the softmax direction marked."""
+    x, axes = inputs.x, inputs.axes
+    if x.ndim > 2:
+        st.caption(
+            f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
+        )
+    rows, cols, index = arrayview.pick_view(x.shape, key="explore-view")
+    xv = arrayview.view_2d(x, rows, cols, index)
+    yv = arrayview.view_2d(y, rows, cols, index)
+    direction = figures.softmax_direction(axes, rows, cols, x.ndim)
+    st.info(direction.note, icon="➡️")
+    if xv.shape[0] > MAX_VIEW or xv.shape[1] > MAX_VIEW:
+        st.caption(
+            f"The view is {xv.shape[0]} x {xv.shape[1]}; showing its first "
+            f"{MAX_VIEW} rows and columns."
+        )
+        xv, yv = xv[:MAX_VIEW, :MAX_VIEW], yv[:MAX_VIEW, :MAX_VIEW]
+    for column, name, view, title in zip(
+        st.columns(2),
+        ("x", "y"),
+        (xv, yv),
+        ("x (logits)", "y = softmax(x)"),
+        strict=True,
+    ):
+        label = figures.view_label(name, x.ndim, rows, cols, index)
+        with column:
+            views.array_table(view, caption=f"{title}: {label}")
+            fig = figures.heatmap(
+                view,
+                title=f"{title}: {label}",
+                x_title=direction.x_title,
+                y_title=direction.y_title,
+            )
+            st.plotly_chart(figures.mark_nonfinite(fig, view), key=f"explore-{name}")
+
+
+def one_slice(inputs: Inputs, y: np.ndarray) -> None:
+    """A bar chart of one softmax slice's probabilities."""
+    x, axes = inputs.x, inputs.axes
+    st.subheader("One slice")
+    st.markdown(
+        "Each slice is a probability distribution over its entries. Pick which "
+        "slice to plot; change T in the panel and watch it sharpen or flatten."
+    )
+    index = arrayview.pick_slice(x.shape, axes, key="explore")
+    label = figures.slice_label("y", x.ndim, axes, index)
+    values = arrayview.slice_at(y, axes, index)
+    st.plotly_chart(
+        figures.slice_bar(
+            values,
+            title=f"{label} at T = {inputs.temperature:g}",
+            labels=figures.slice_labels(x.shape, axes),
+        ),
+        key="explore-slice",
+    )
+
+
+def sums_check(y: np.ndarray, axes: tuple[int, ...]) -> None:
+    """Every slice sums to 1 (or to 0 when fully masked)."""
+    check = sc.slice_sums(y, axes)
+    live = check.n_slices - check.n_zero - check.n_nan
+    st.success(
+        f"**Every slice sums to 1**: the largest |sum − 1| over the {live} "
+        f"slice(s) is {check.max_error:.2g} (floating-point rounding).",
+        icon="✅",
+    )
+    if check.n_slices <= 12:
+        st.caption("Slice sums: " + ", ".join(f"{s:.17g}" for s in check.sums.ravel()))
+    if check.n_zero:
+        st.info(
+            f"{check.n_zero} slice(s) have no finite entry (all -inf, i.e. fully "
+            f"masked) and sum to **0** by design: softmax gives zeros there, "
+            f"not NaN."
+        )
+    if check.n_nan:
+        st.warning(
+            f"{check.n_nan} slice(s) contain NaN or +inf, so their softmax is NaN "
+            f"throughout (other slices are unaffected)."
+        )
+
 
 st.title("Explore: the forward pass")
 st.markdown(
-    "Softmax exponentiates each entry and divides by the sum over its slice, so every "
-    "slice along the chosen axis becomes a probability distribution. The temperature "
-    "divides the logits first: below 1 it sharpens towards the largest entry, above 1 "
-    "it flattens towards uniform."
+    "Softmax exponentiates each entry and divides by the sum over its slice, so "
+    "every slice along the chosen axis becomes a probability distribution. The "
+    "temperature T divides the logits first: below 1 it sharpens towards the "
+    "largest entry, above 1 it flattens towards uniform."
 )
 
 inputs = current_inputs()
 x, axes, t = inputs.x, inputs.axes, inputs.temperature
-y = compute.forward(x, axes, t)
+try:
+    y = compute.forward(x, axes, t)
+except (ValueError, TypeError) as exc:
+    st.error(f"softmax could not run on this input: {exc}")
+    y = None
 
-st.write(
-    f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
-    f"(axes {axes}), T = {t:g}."
-)
-left, right = st.columns(2)
-with left:
-    views.array_table(x, caption="x (logits)")
-    st.plotly_chart(figures.heatmap(x, title="x"), use_container_width=True)
-with right:
-    views.array_table(y, caption="softmax(x)")
-    st.plotly_chart(figures.heatmap(y, title="softmax(x)"), use_container_width=True)
-
-views.reproduce_in_code(inputs, {"y": y})
-views.how_it_works(_softmax)
+if y is not None:
+    st.markdown(
+        f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
+        f"(dims {axes}): {math.prod(batch_shape(x.shape, axes))} slice(s) of "
+        f"{slice_length(x.shape, axes)} entries each, T = {t:g}."
+    )
+    side_by_side(inputs, y)
+    one_slice(inputs, y)
+    sums_check(y, axes)
+    views.how_it_works(
+        softmax,
+        _shifted,
+        _softmax,
+        intro=(
+            "`softmax` validates its arguments and calls `_softmax`, which "
+            "subtracts each slice's maximum (`_shifted`) so `exp` cannot overflow, "
+            "exponentiates and divides by the slice sums."
+        ),
+    )
+    views.reproduce_in_code(inputs, {"y": y})

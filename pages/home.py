@@ -1,14 +1,17 @@
 import streamlit as st
 
+from softmax_app.panel import require_router
+
+require_router()
 st.title("Softmax Lab")
 st.markdown(
     r"""
-Softmax turns a vector of scores into probabilities: $y_i = e^{x_i/T} / \sum_j e^{x_j/T}$.
-On an N-D array it runs independently on every **slice** along the axis (or axes) you
-pick, and its derivative is a small $n \times n$ Jacobian per slice,
-$J = (\operatorname{diag}(y) - y y^\top)/T$. This lab shows every number: type an
-array in the panel on the left, pick an axis, a temperature and an upstream gradient,
-and every page follows.
+Softmax turns a vector of scores into probabilities:
+$y_i = e^{x_i/T} / \sum_j e^{x_j/T}$. On an N-D array it runs independently on
+every **slice** along the axis (or axes) you pick, and its derivative is a small
+$n \times n$ Jacobian per slice, $J = (\operatorname{diag}(y) - y y^\top)/T$.
+This lab shows every number: type an array in the panel on the left, pick an
+axis, a temperature and an upstream gradient, and every page follows.
 """
 )
 
@@ -39,7 +42,9 @@ st.page_link(
     "pages/gradcheck.py", label="Gradcheck: numeric vs analytic", icon="✅"
 )
 st.caption("Finite differences against the backward pass, and a gallery of bugs.")
-st.page_link("pages/stability.py", label="Stability: overflow and log-softmax", icon="🧯")
+st.page_link(
+    "pages/stability.py", label="Stability: overflow and log-softmax", icon="🧯"
+)
 st.caption("Why the max shift and log-softmax matter, and what float16 does.")
 
 st.info(

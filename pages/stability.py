@@ -1,4 +1,267 @@
+"""Stability: why softmax subtracts the max, and why log_softmax exists."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Stability")
-st.info("This page is being built.")
+import softmax_core as sc
+from softmax_app import arrayview, compute, figures, urlstate, views
+from softmax_app.panel import Inputs, current_inputs
+from softmax_core.functions import _log_softmax, _shifted
+
+#: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
+SCALES = (
+    1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0,
+    150.0, 200.0, 300.0, 500.0, 700.0, 1000.0,
+)  # fmt: skip
+#: The finer grid the naive softmax is swept over for the chart.
+SWEEP = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 121))
+#: Heatmaps show at most this many rows and columns of the view.
+MAX_VIEW = 100
+
+
+def scale_slider() -> float:
+    """The logit-scale slider, mirrored in the URL as ``scale``."""
+    raw = urlstate.incoming("scale")
+    if raw is not None:
+        try:
+            value = float(raw)
+            ok = math.isfinite(value) and SCALES[0] <= value <= SCALES[-1]
+        except ValueError:
+            ok = False
+        if ok:
+            st.session_state["scale"] = value
+        else:
+            st.error(
+                f"**scale** = {raw!r} is not a valid logit scale: it must be a "
+                f"number from {SCALES[0]:g} to {SCALES[-1]:g}. Using scale = 1."
+            )
+    st.session_state.setdefault("scale", 1.0)
+    current = float(st.session_state["scale"])
+    st.select_slider(
+        "Logit scale: x is multiplied by",
+        options=sorted(set(SCALES) | {current}),
+        key="scale",
+        format_func=lambda v: f"{v:g}",
+        help="Scale up the logits until the naive formula breaks.",
+    )
+    scale = float(st.session_state["scale"])
+    urlstate.publish("scale", f"{scale:g}", "1")
+    return scale
+
+
+def marked_heatmap(z: np.ndarray, title: str, key: str, **options: str) -> None:
+    """A heatmap with its inf/NaN cells painted and labelled."""
+    fig = figures.heatmap(z, title=title, **options)
+    st.plotly_chart(figures.mark_nonfinite(fig, z), key=key)
+
+
+def overflow_section(
+    inputs: Inputs, scale: float, naive: np.ndarray, stable: np.ndarray, view: tuple
+) -> None:
+    x, axes, t = inputs.x, inputs.axes, inputs.temperature
+    rows, cols, index = view
+    threshold = sc.overflow_threshold()
+    st.subheader("1. Overflow: the naive formula against the max shift")
+    st.latex(
+        r"\text{naive}_i = \frac{e^{x_i/T}}{\sum_j e^{x_j/T}} \qquad "
+        r"\text{softmax}_i = \frac{e^{(x_i - m)/T}}{\sum_j e^{(x_j - m)/T}},"
+        r"\quad m = \max_j x_j"
+    )
+    direction = figures.softmax_direction(axes, rows, cols, x.ndim)
+    left, right = st.columns(2)
+    for column, z, name, title in (
+        (left, naive, "naive", "naive: exp(x/T) / Σ exp(x/T)"),
+        (right, stable, "stable", "softmax: max-shifted"),
+    ):
+        zv = arrayview.view_2d(z, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
+        with column:
+            marked_heatmap(
+                zv,
+                f"{title}, scale {scale:g}",
+                f"stability-{name}",
+                x_title=direction.x_title,
+                y_title=direction.y_title,
+            )
+    now = compute.naive_sweep(x, axes, t, (scale,))
+    predicted = sc.overflow_scale(x, temperature=t)
+    broken = float(now.broken_fraction[0])
+    if broken > 0:
+        st.warning(
+            f"At scale {scale:g}, **{broken:.0%} of the slices** of the naive "
+            f"softmax contain inf or NaN (orange cells). `exp` overflows float64 "
+            f"once its argument passes **{threshold:.2f}**: exp(709.78) ≈ 1.8e308 "
+            f"is the largest float64, so exp of anything larger is inf and "
+            f"inf / inf is NaN; the rest of such a slice comes out 0, also wrong. "
+            f"A slice whose exponentials all underflow to 0 (or that is all -inf) "
+            f"gives 0 / 0 = NaN. The max-shifted softmax keeps every exponent "
+            f"≤ 0, so nothing overflows.",
+            icon="⚠️",
+        )
+    elif predicted is not None:
+        st.success(
+            f"At scale {scale:g} the naive softmax still works: every x·scale/T "
+            f"stays below {threshold:.2f} (exp(709.78) ≈ 1.8e308, the largest "
+            f"float64). With these logits it breaks from scale ≈ "
+            f"**{predicted:.4g}** on ({threshold:.2f} × T / max x).",
+            icon="✅",
+        )
+    else:
+        st.success(
+            f"At scale {scale:g} the naive softmax still works. No logit is "
+            f"positive, so exp cannot overflow (above {threshold:.2f}); a slice "
+            f"far below 0 can still underflow to 0 / 0 = NaN.",
+            icon="✅",
+        )
+    sweep = compute.naive_sweep(x, axes, t, SWEEP)
+    st.plotly_chart(
+        figures.sweep_line(
+            sweep.scales,
+            sweep.broken_fraction,
+            current=scale,
+            predicted=predicted,
+            title="Naive softmax: share of slices with inf/NaN, by logit scale",
+        ),
+        key="stability-sweep",
+    )
+
+
+def underflow_section(
+    inputs: Inputs, naive_log: np.ndarray, stable_log: np.ndarray, view: tuple
+) -> None:
+    rows, cols, index = view
+    gap = -sc.underflow_threshold()
+    st.subheader("2. Underflow: log(softmax(x)) against log_softmax(x)")
+    st.latex(
+        r"\log\operatorname{softmax}(x)_i = s_i - \log\sum_j e^{s_j},"
+        r"\quad s = (x - m)/T"
+    )
+    direction = figures.softmax_direction(inputs.axes, rows, cols, inputs.x.ndim)
+    left, right = st.columns(2)
+    for column, z, name, title in (
+        (left, naive_log, "naive-log", "log(softmax(x))"),
+        (right, stable_log, "log", "log_softmax(x)"),
+    ):
+        zv = arrayview.view_2d(z, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
+        with column:
+            marked_heatmap(
+                zv,
+                title,
+                f"stability-{name}",
+                x_title=direction.x_title,
+                y_title=direction.y_title,
+            )
+    lost = int(np.count_nonzero(np.isneginf(naive_log) & np.isfinite(stable_log)))
+    if lost:
+        st.warning(
+            f"**{lost} entr{'y' if lost == 1 else 'ies'}** of log(softmax(x)) "
+            f"are -inf: the probability underflowed to 0, which happens once an "
+            f"entry is more than {gap:.2f}·T below its slice's maximum "
+            f"(exp(-745.13) rounds to 0 in float64). log_softmax never "
+            f"exponentiates and takes the log, so it keeps them finite. A loss "
+            f"built on -inf gives an infinite loss and NaN gradients.",
+            icon="⚠️",
+        )
+    else:
+        st.success(
+            f"No probability underflowed: both agree here. log(softmax(x)) turns "
+            f"-inf once an entry sits more than {gap:.2f}·T below its slice's "
+            f"maximum; raise the scale to see it.",
+            icon="✅",
+        )
+
+
+def dtype_section(inputs: Inputs, results: tuple[sc.DtypeResult, ...]) -> None:
+    x, axes = inputs.x, inputs.axes
+    st.subheader("3. Precision: float16, float32, float64")
+    st.markdown(
+        "The same (scaled) logits cast to each dtype. The stable softmax of "
+        "float16 is computed in float32 and rounded back (as PyTorch does on "
+        "the CPU); the naive one is computed in float16 itself, where `exp` "
+        "overflows above 11.09. Errors are against the float64 softmax."
+    )
+
+    def error(value: float) -> str:
+        return "inf/NaN" if math.isinf(value) else f"{value:.2e}"
+
+    summary = pd.DataFrame(
+        {
+            "exp overflows above": [f"{r.overflow_threshold:.2f}" for r in results],
+            "softmax: max |error|": [error(r.stable_error) for r in results],
+            "naive: max |error|": [error(r.naive_error) for r in results],
+        },
+        index=[r.dtype for r in results],
+    )
+    st.dataframe(summary)
+    index = arrayview.pick_slice(x.shape, axes, key="stability")
+    label = figures.slice_label("y", x.ndim, axes, index)
+    values = pd.DataFrame(
+        [
+            arrayview.slice_at(getattr(r, kind), axes, index).astype(np.float64)
+            for r in results
+            for kind in ("stable", "naive")
+        ],
+        index=[f"{r.dtype} {kind}" for r in results for kind in ("softmax", "naive")],
+        columns=figures.slice_labels(x.shape, axes),
+    )
+    st.caption(f"The slice {label} in each dtype")
+    st.dataframe(values.style.format("{:.8g}"))
+
+
+st.title("Stability: overflow, underflow and precision")
+st.markdown(
+    "Softmax and log-softmax are simple formulas that break in floating point "
+    "when written naively: `exp` overflows for large logits, and the log of a "
+    "probability that rounded to 0 is -inf. Scale the logits up and watch the "
+    "naive versions fail while the max-shifted ones stay exact. Every number "
+    "below is the shared input x multiplied by the logit scale."
+)
+
+inputs = current_inputs()
+scale = scale_slider()
+with np.errstate(over="ignore", invalid="ignore"):  # 1e308 * 1000 is inf: shown
+    xs = inputs.x * scale
+axes, t = inputs.axes, inputs.temperature
+scaled = dataclasses.replace(inputs, x=xs, x_text="" if scale != 1 else inputs.x_text)
+try:
+    naive = compute.naive_forward(xs, axes, t)
+    stable = compute.forward(xs, axes, t)
+    naive_log = compute.naive_log_forward(xs, axes, t)
+    stable_log = compute.log_forward(xs, axes, t)
+    results = compute.dtype_comparison(xs, axes, t)
+except (ValueError, TypeError) as exc:
+    st.error(f"The stability comparison could not run on this input: {exc}")
+else:
+    st.markdown(
+        f"x·{scale:g} has shape `{xs.shape}`; softmax along axis "
+        f"`{inputs.axis_text}`, T = {t:g}."
+    )
+    if xs.ndim > 2:
+        st.caption("x is N-D: pick the two dims the heatmaps show.")
+    view = arrayview.pick_view(xs.shape, key="stability-view")
+    overflow_section(inputs, scale, naive, stable, view)
+    underflow_section(inputs, naive_log, stable_log, view)
+    dtype_section(inputs, results)
+    views.how_it_works(
+        sc.naive_softmax,
+        _shifted,
+        sc.naive_log_softmax,
+        _log_softmax,
+        intro=(
+            "The naive versions live in `softmax_core.stability` only to be shown "
+            "failing. The real ones shift by each slice's maximum (`_shifted`) "
+            "and compute log-softmax as `s - log(sum(exp(s)))`."
+        ),
+    )
+    views.reproduce_in_code(
+        scaled,
+        {"naive": naive, "y": stable, "log_naive": naive_log, "log_y": stable_log},
+        note=(
+            f"x below is the input already multiplied by the logit scale "
+            f"{scale:g}. The naive softmax is "
+            f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
+        ),
+    )

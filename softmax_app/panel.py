@@ -28,7 +28,13 @@ from softmax_core.specs import (
     parse_random_spec,
 )
 
-__all__ = ["DEFAULTS", "Inputs", "current_inputs", "input_panel"]
+__all__ = [
+    "DEFAULTS",
+    "Inputs",
+    "current_inputs",
+    "input_panel",
+    "require_router",
+]
 
 #: Default value of every URL parameter; a default is left out of the URL.
 DEFAULTS = {"x": PRESETS["classic"][0], "axis": "-1", "T": "1", "g": "onehot"}
@@ -48,6 +54,7 @@ MAX_GRID_ELEMENTS = 400
 
 _UPLOAD_PREFIX = "upload:"
 _INPUTS = "_inputs"
+_GRID = "_grid"  # (key, array) of the grid editor drawn in the last run
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,9 @@ def _apply_upload() -> None:
     if upload is None:
         return
     try:
-        array = load_array_file(upload.getvalue(), upload.name, max_elements=MAX_ELEMENTS)
+        array = load_array_file(
+            upload.getvalue(), upload.name, max_elements=MAX_ELEMENTS
+        )
     except (ValueError, TypeError) as exc:
         st.session_state["_panel_error"] = f"**Upload** {upload.name!r}: {exc}"
         return
@@ -159,13 +168,28 @@ def _apply_upload() -> None:
         st.session_state["x"] = _UPLOAD_PREFIX + upload.name
 
 
-def _apply_grid(key: str, base: np.ndarray) -> None:
-    """Apply the data editor's cell edits to the array and write it back as text."""
-    edits: dict[str, Any] = st.session_state.get(key, {})
+def _apply_grid() -> None:
+    """Apply the grid editor's cell edits to x, before the x box is drawn.
+
+    This runs at the start of every run rather than as the editor's
+    ``on_change`` callback, so edits apply however they arrive: from the
+    browser, or seeded into session state by an AppTest (which does not fire
+    callbacks for seeded values).
+    """
+    shown = st.session_state.get(_GRID)
+    if shown is None:
+        return
+    key, base = shown
+    edits: dict[str, Any] = st.session_state.get(key) or {}
+    if not edits.get("edited_rows"):
+        return
     grid = np.array(base, dtype=np.float64, ndmin=2, copy=True)
-    for row, changes in edits.get("edited_rows", {}).items():
-        for column, value in changes.items():
-            grid[int(row), int(column)] = np.nan if value is None else float(value)
+    try:
+        for row, changes in edits["edited_rows"].items():
+            for column, value in changes.items():
+                grid[int(row), int(column)] = np.nan if value is None else float(value)
+    except (ValueError, TypeError, IndexError):
+        return  # the editor only produces numbers in range; ignore anything else
     st.session_state["x"] = format_array(grid.reshape(base.shape))
 
 
@@ -215,16 +239,16 @@ def _input_widgets(errors: list[str]) -> Inputs:
         left, right = st.columns(2)
         left.number_input("seed", min_value=0, value=0, step=1, key="rand_seed")
         right.number_input("scale", min_value=0.0, value=1.0, key="rand_scale")
-        st.button("Generate", on_click=_apply_random, use_container_width=True)
+        st.button("Generate", on_click=_apply_random, width="stretch")
+    st.session_state.pop(_GRID, None)
     if x.ndim in (1, 2) and 0 < x.size <= MAX_GRID_ELEMENTS:
         with st.expander("Edit as a grid"):
             grid_key = f"grid-{hash(x_text)}"
+            st.session_state[_GRID] = (grid_key, x)
             st.data_editor(
                 _grid_frame(x),
                 key=grid_key,
-                on_change=_apply_grid,
-                args=(grid_key, x),
-                use_container_width=True,
+                width="stretch",
             )
     st.file_uploader(
         "Upload .npy or .csv",
@@ -264,7 +288,10 @@ def _input_widgets(errors: list[str]) -> Inputs:
     st.text_input(
         "g: upstream gradient",
         key="g",
-        help="ones, random, onehot (1 at each slice's argmax) or an array of x's shape.",
+        help=(
+            "ones, random, onehot (1 at each slice's argmax) or an array of x's "
+            "shape."
+        ),
     )
     g_text = str(st.session_state["g"])
     try:
@@ -286,6 +313,7 @@ def _grid_frame(x: np.ndarray) -> Any:
 def input_panel() -> Inputs:
     """Draw the sidebar panel, sync it with the URL and return the inputs."""
     errors: list[str] = []
+    _apply_grid()
     _seed_from_url(errors)
     panel_error = st.session_state.pop("_panel_error", None)
     if panel_error:
@@ -301,8 +329,26 @@ def input_panel() -> Inputs:
     return inputs
 
 
+def require_router() -> None:
+    """Make sure ``app.py`` runs and routes to the page, not the page file alone.
+
+    Streamlit treats a project with a ``pages/`` folder as a legacy multipage
+    app until ``st.navigation`` is first called: the first request after the
+    server starts (say, a shared ``/explore?x=...`` link), and every AppTest
+    rerun, runs the page file on its own, without app.py's page config,
+    navigation, panel errors and URL sync. Turn that mode off and rerun, so
+    app.py runs and routes back to this page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_inputs() -> Inputs:
-    """The inputs the panel produced in this run (pages call this)."""
+    """Return the inputs the panel produced in this run (pages call this)."""
+    require_router()
     inputs = st.session_state.get(_INPUTS)
     if inputs is None:  # a page run on its own, e.g. in a test
         inputs = input_panel()
