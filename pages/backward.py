@@ -1,4 +1,258 @@
+"""Backward: each slice's Jacobian, and the vector-Jacobian product step by step."""
+
+import math
+
+import numpy as np
 import streamlit as st
 
-st.title("Backward")
-st.info("This page is being built.")
+import softmax_core as sc
+from softmax_app import arrayview, compute, figures, views
+from softmax_app.panel import Inputs, current_inputs
+from softmax_core import explain
+from softmax_core._slices import batch_shape, slice_length, to_slices
+
+#: Jacobian heatmaps are drawn up to this slice length; above, a summary.
+MAX_HEATMAP_N = 64
+#: The step-by-step panel builds the chosen slice's Jacobian up to this length.
+MAX_STEPS_N = 1024
+#: Small multiples: how many of the first slices to draw.
+SMALL_MULTIPLES = 6
+#: Heatmaps of g and dL/dx show at most this many rows and columns.
+MAX_VIEW = 100
+
+
+def jacobian_of_slice(
+    inputs: Inputs, steps: sc.VjpSteps | None, y_slice: np.ndarray, expr: str
+) -> None:
+    """The chosen slice's Jacobian: a heatmap up to n = 64, else a summary."""
+    n = y_slice.size
+    if steps is not None and n <= MAX_HEATMAP_N:
+        labels = explain.slice_labels(inputs.x.shape, inputs.axes)
+        fig = figures.heatmap(
+            steps.jacobian,
+            diverging=True,
+            title=f"J of {expr}: entry [i, j] = ∂y_i / ∂x_j",
+            x_labels=labels,
+            y_labels=labels,
+            x_title="input position j",
+            y_title="output position i",
+            value_format=".4g" if n <= 6 else ".2g",
+            height=min(640, 120 + 40 * n) if n <= 12 else 560,
+        )
+        st.plotly_chart(fig, key="backward-jacobian")
+        st.caption(
+            "Symmetric, and every row sums to 0: the outputs always sum to 1, so "
+            "moving every input together changes nothing. The diagonal "
+            "y_i (1 − y_i) / T is positive, the rest −y_i y_j / T negative."
+        )
+        return
+    summary = explain.jacobian_summary(y_slice, inputs.temperature)
+    st.info(
+        f"This slice has n = {n:,} entries, so its Jacobian has n² = {n * n:,}; "
+        f"heatmaps are drawn for n ≤ {MAX_HEATMAP_N}. What it looks like, "
+        "computed from y alone:"
+    )
+    cols = st.columns(4)
+    cols[0].metric("diagonal y_i(1 − y_i)/T: min", f"{summary.diagonal_min:.4g}")
+    cols[1].metric("diagonal: max", f"{summary.diagonal_max:.4g}")
+    cols[2].metric(
+        "max |off-diagonal| y_i y_j / T", f"{summary.max_abs_off_diagonal:.4g}"
+    )
+    cols[3].metric("trace", f"{summary.trace:.4g}")
+    st.caption("Every row sums to 0, and the matrix is symmetric.")
+
+
+def small_multiples(inputs: Inputs, y: np.ndarray) -> None:
+    """The Jacobians of the first few slices, on one shared colour scale."""
+    x, axes, t = inputs.x, inputs.axes, inputs.temperature
+    batch = batch_shape(x.shape, axes)
+    count = min(SMALL_MULTIPLES, math.prod(batch))
+    if count < 2 or slice_length(x.shape, axes) > MAX_HEATMAP_N:
+        return
+    st.subheader(f"The first {count} slices' Jacobians")
+    n = slice_length(x.shape, axes)
+    first = to_slices(y, axes).reshape(-1, n)[:count]
+    stack = sc.slice_jacobians(first, -1, temperature=t)
+    titles = [
+        explain.slice_expression(
+            x.ndim, axes, tuple(int(i) for i in np.unravel_index(k, batch))
+        )
+        for k in range(count)
+    ]
+    st.plotly_chart(
+        figures.jacobian_grid(
+            list(stack), titles, labels=explain.slice_labels(x.shape, axes)
+        ),
+        key="backward-grid",
+    )
+    st.caption(
+        "One colour scale for all panels. Each slice has its own Jacobian: a "
+        "slice's gradient must use that slice's upstream gradient, never another's."
+    )
+
+
+def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
+    """Tables and heatmaps of the upstream gradient g and the result dL/dx."""
+    x, g = inputs.x, inputs.upstream
+    st.subheader("Upstream gradient g and the gradient dL/dx")
+    st.markdown(
+        "With L = Σ g ⊙ softmax(x), backpropagation hands softmax the upstream "
+        "gradient g = ∂L/∂y and gets back dL/dx = Jᵀg, slice by slice."
+    )
+    if x.ndim > 2:
+        st.caption(
+            f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
+        )
+    rows, cols, index = arrayview.pick_view(x.shape, key="backward-view")
+    gv = arrayview.view_2d(g, rows, cols, index)
+    dv = arrayview.view_2d(dx, rows, cols, index)
+    if gv.shape[0] > MAX_VIEW or gv.shape[1] > MAX_VIEW:
+        st.caption(
+            f"The view is {gv.shape[0]} x {gv.shape[1]}; showing its first "
+            f"{MAX_VIEW} rows and columns."
+        )
+        gv, dv = gv[:MAX_VIEW, :MAX_VIEW], dv[:MAX_VIEW, :MAX_VIEW]
+    where = "" if x.ndim <= 2 else f" (dims {rows} x {cols}, others at {index})"
+    left, right = st.columns(2)
+    for column, name, view in (
+        (left, "g (upstream)", gv),
+        (right, "dL/dx = Jᵀg", dv),
+    ):
+        with column:
+            views.array_table(view, caption=name + where)
+            st.plotly_chart(
+                figures.heatmap(view, diverging=True, title=name + where),
+                key=f"backward-{name.split()[0]}",
+            )
+
+
+def step_by_step(inputs: Inputs, steps: sc.VjpSteps | None, expr: str) -> None:
+    """Both routes to one slice's gradient, with its numbers, and that they agree."""
+    st.subheader(f"Step by step for {expr}")
+    if steps is None:
+        st.info(
+            f"This slice has more than {MAX_STEPS_N:,} entries, so its Jacobian is "
+            "not built. The formula route y ⊙ (g − ⟨g, y⟩) / T needs only "
+            "two passes over the slice; that is what the gradient above used."
+        )
+        return
+    tex = sc.vjp_latex(steps)
+    t_note = "" if inputs.temperature == 1 else ", divided by T"
+    st.markdown("**1. The slice's output y and its upstream gradient g**")
+    st.latex(tex.inputs)
+    st.markdown(
+        "**2. Through the Jacobian** (n² numbers). The VJP is Jᵀg; J is symmetric, "
+        "so it equals J g."
+    )
+    st.latex(tex.jacobian)
+    st.latex(tex.jacobian_product)
+    st.markdown(
+        f"**3. Without the Jacobian** (n numbers): subtract ⟨g, y⟩ from g, scale "
+        f"by y{t_note}."
+    )
+    st.latex(tex.dot)
+    st.latex(tex.centered)
+    st.latex(tex.formula)
+    st.markdown("**4. The two routes agree**")
+    st.latex(tex.agreement)
+    if math.isfinite(steps.max_difference):
+        st.caption(
+            "A difference around 1e-17 is floating-point rounding: both routes "
+            "compute the same numbers in a different order."
+        )
+    else:
+        st.warning("This slice holds NaN or inf, so its gradient is NaN.")
+
+
+def constant_upstream(inputs: Inputs, dx: np.ndarray) -> None:
+    """Detect a constant upstream gradient and explain the zero it produces."""
+    largest = float(np.max(np.abs(dx), initial=0.0))
+    if explain.constant_along_slices(inputs.upstream, inputs.axes):
+        st.success(
+            "**Your upstream gradient is constant along each slice, so the gradient "
+            "is exactly zero — correct, not a bug.** "
+            f"(Largest |dL/dx| here: {largest:.2g}; anything near 1e-17 is "
+            "rounding.) Adding the same amount to every logit of a slice leaves "
+            "its softmax unchanged, so a loss that weighs all outputs of a slice "
+            "equally cannot be changed by x.",
+            icon="✅",
+        )
+    with st.expander("Why does a constant upstream gradient give exactly zero?"):
+        st.markdown(
+            r"""
+If $g = c\,\mathbf{1}$ on a slice, then $\langle g, y\rangle = c \sum_i y_i = c$,
+because the probabilities sum to 1, so $g - \langle g, y \rangle = 0$ and the
+gradient $y \odot (g - \langle g, y\rangle)/T$ is $0$. Seen through the Jacobian:
+every row of $J = (\operatorname{diag}(y) - y y^\top)/T$ sums to
+$y_i - y_i \sum_j y_j = 0$, so $J (c\mathbf{1}) = 0$.
+
+This is why `g = ones` is a poor first test of a backward pass: the right answer
+is zero, and a backward pass that mixes up the slices' upstream gradients (like
+the stale-counter bug on the Gradcheck page) gives zero too.
+"""
+        )
+
+
+st.title("Backward: Jacobians and the vector-Jacobian product")
+st.markdown(
+    "Each softmax slice y has an n × n Jacobian J = (diag(y) − y yᵀ)/T: entry "
+    "[i, j] says how output i moves when input j does. Backpropagation never needs "
+    "J itself, only its product with the upstream gradient, Jᵀg = "
+    "y ⊙ (g − ⟨g, y⟩)/T. This page shows both, with the numbers."
+)
+
+inputs = current_inputs()
+x, axes, t, g = inputs.x, inputs.axes, inputs.temperature, inputs.upstream
+try:
+    y = compute.forward(x, axes, t)
+    dx = compute.backward(x, g, axes, t)
+except (ValueError, TypeError) as exc:
+    st.error(f"The backward pass could not run on this input: {exc}")
+    y = dx = None
+
+if y is not None and dx is not None:
+    n = slice_length(x.shape, axes)
+    n_slices = math.prod(batch_shape(x.shape, axes))
+    st.markdown(
+        f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
+        f"(dims {axes}): {n_slices:,} slice(s) of n = {n:,}, T = {t:g}, "
+        f"upstream gradient `{inputs.g_text if len(inputs.g_text) <= 60 else 'array'}`."
+    )
+    constant_upstream(inputs, dx)
+
+    stack = None
+    if x.size and n <= MAX_HEATMAP_N:
+        try:
+            stack = compute.jacobians(x, axes, t, compute.PAGE_MAX_JACOBIAN_BYTES)
+        except ValueError as exc:
+            st.error(
+                f"The Jacobians of all slices are not built: {exc}. The chosen "
+                "slice's Jacobian is still shown below."
+            )
+
+    if x.size == 0:
+        st.info("x is empty: there are no slices to differentiate.")
+    else:
+        st.subheader("One slice's Jacobian")
+        index = arrayview.pick_slice(x.shape, axes, key="backward")
+        expr = explain.slice_expression(x.ndim, axes, index)
+        y_slice = arrayview.slice_at(y, axes, index)
+        g_slice = arrayview.slice_at(g, axes, index)
+        steps = compute.vjp_steps(y_slice, g_slice, t) if n <= MAX_STEPS_N else None
+        jacobian_of_slice(inputs, steps, y_slice, expr)
+        small_multiples(inputs, y)
+        gradient_views(inputs, dx)
+        step_by_step(inputs, steps, expr)
+
+    views.how_it_works(
+        sc.softmax_vjp,
+        sc.slice_jacobians,
+        sc.vjp_steps,
+        intro=(
+            "The gradient comes from `softmax_vjp` (two passes, no Jacobian); the "
+            "heatmaps from `slice_jacobians`; the step-by-step panel from "
+            "`vjp_steps`, which computes both routes for one slice."
+        ),
+    )
+    results = {"dx": dx} if stack is None else {"dx": dx, "J": stack}
+    views.reproduce_in_code(inputs, results)

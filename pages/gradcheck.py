@@ -1,4 +1,356 @@
+"""Gradcheck: numeric against analytic gradients, and the gallery of planted bugs."""
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Gradcheck")
-st.info("This page is being built.")
+import softmax_core as sc
+from softmax_app import arrayview, compute, figures, urlstate, views
+from softmax_app.panel import Inputs, current_inputs
+from softmax_core import explain
+from softmax_core._validation import normalize_axes
+from softmax_core.gradcheck import MODES
+from softmax_core.parsing import format_array
+from softmax_core.specs import PRESETS, format_axis
+
+DEFAULT_IMPL = "vectorized"
+#: The chosen implementation survives visits to other pages here (a widget's
+#: own state is dropped while its page is not shown).
+_KEEP = "_gradcheck_impl"
+#: Heatmaps show at most this many rows and columns of the view.
+MAX_VIEW = 100
+#: The per-slice table lists this many of the worst slices.
+WORST_ROWS = 20
+
+EPS_OPTIONS = ("auto", 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+RTOL_OPTIONS = ("auto", 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+ATOL_OPTIONS = ("auto", 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
+MODE_HELP = {
+    "sliced": "perturbs position k of every slice at once: 2n forward passes",
+    "elementwise": "one element at a time, no assumptions: 2 · size forward passes",
+    "directional": "a few random directions u: compares uᵀ∇L, for large arrays",
+}
+
+
+def _load_example(x_text: str, axis_text: str, g_text: str, impl: str) -> None:
+    """Button callback: put an example into the shared panel and pick `impl`."""
+    st.session_state["x"] = x_text
+    st.session_state["axis"] = axis_text
+    st.session_state["g"] = g_text
+    st.session_state["T"] = 1.0
+    st.session_state["impl"] = impl
+    st.session_state[_KEEP] = impl
+
+
+def _set_upstream(g_text: str) -> None:
+    st.session_state["g"] = g_text
+
+
+def _entry_args(entry: sc.GalleryEntry) -> tuple[str, str, str, str]:
+    """The callback arguments that load a gallery entry's own example."""
+    x = np.asarray(entry.x, dtype=np.float64)
+    axis_text = format_axis(normalize_axes(entry.axis, x.shape, "gallery"), x.ndim)
+    return (
+        format_array(x),
+        axis_text,
+        format_array(np.asarray(entry.upstream, dtype=np.float64)),
+        entry.name,
+    )
+
+
+def _expected(symptom: str) -> str:
+    """'PASS: ...' -> 'passes — ...', so only the live verdict says PASS or FAIL."""
+    word, _, rest = symptom.partition(":")
+    verb = {"PASS": "passes", "FAIL": "fails"}.get(word.strip())
+    return f"the check {verb} — {rest.strip()}" if verb else symptom
+
+
+def choose_implementation() -> str:
+    """The implementation picker, seeded from and mirrored to the URL's ``impl``."""
+    problem = None
+    wanted = urlstate.incoming("impl")
+    if wanted is not None:
+        if wanted in sc.IMPLEMENTATIONS:
+            st.session_state["impl"] = wanted
+        else:
+            names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
+            problem = (
+                f"**impl** = {wanted!r} is not an implementation; valid names are "
+                f"{names}. Showing `{DEFAULT_IMPL}` instead."
+            )
+            st.session_state["impl"] = DEFAULT_IMPL
+    if st.session_state.get("impl") not in sc.IMPLEMENTATIONS:
+        st.session_state["impl"] = st.session_state.get(_KEEP, DEFAULT_IMPL)
+    if problem:
+        st.error(problem)
+    impl = st.selectbox(
+        "Implementation under test",
+        list(sc.IMPLEMENTATIONS),
+        key="impl",
+        format_func=lambda name: f"{name}: {sc.IMPLEMENTATIONS[name].title}",
+    )
+    st.session_state[_KEEP] = impl
+    urlstate.publish("impl", impl, DEFAULT_IMPL)
+    return str(impl)
+
+
+def gallery() -> None:
+    """Each planted bug's documented example, with a button that loads it."""
+    with st.expander("The bug gallery: load a planted bug's own example"):
+        for entry in sc.IMPLEMENTATIONS.values():
+            if entry.correct:
+                continue
+            expected = _expected(entry.symptom)
+            st.markdown(f"**{entry.title}** (`{entry.name}`): {expected}")
+            st.caption(
+                f"x = {np.asarray(entry.x).tolist()}, axis = {entry.axis}, "
+                f"g = {np.asarray(entry.upstream).tolist()}"
+            )
+            st.button(
+                f"Load the {entry.name} example",
+                key=f"gallery-{entry.name}",
+                on_click=_load_example,
+                args=_entry_args(entry),
+            )
+
+
+def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, object]:
+    """Mode, step and tolerances; modes too slow for this input are left out."""
+    shape, axes = inputs.x.shape, inputs.axes
+    modes = [m for m in MODES if compute.gradcheck_refusal(shape, axes, m, "") is None]
+    if st.session_state.get("gc_mode") not in modes:
+        st.session_state["gc_mode"] = modes[0]
+    left, mid, right, far = st.columns([1.3, 1, 1, 1])
+    mode = left.radio(
+        "Mode",
+        modes,
+        key="gc_mode",
+        format_func=lambda m: m,
+        captions=[MODE_HELP[m] for m in modes],
+    )
+    for missing in (m for m in MODES if m not in modes):
+        left.caption(
+            f"*{missing}* is not offered: "
+            f"{compute.gradcheck_refusal(shape, axes, missing, '')}"
+        )
+    eps = mid.select_slider(
+        "Step eps",
+        EPS_OPTIONS,
+        value="auto",
+        key="gc_eps",
+        format_func=lambda v: "auto: ∛ε" if v == "auto" else f"{v:.0e}",
+        help="The step for element i is eps · max(1, |x_i|). auto is the cube root "
+        "of float64's machine epsilon, which balances truncation and rounding.",
+    )
+    rtol = right.select_slider(
+        "rtol",
+        RTOL_OPTIONS,
+        value="auto",
+        key="gc_rtol",
+        format_func=lambda v: "auto" if v == "auto" else f"{v:.0e}",
+        help="Relative tolerance of the pass rule |a − n| ≤ atol + rtol · |n|; "
+        "auto follows torch.autograd.gradcheck for float64.",
+    )
+    atol = far.select_slider(
+        "atol",
+        ATOL_OPTIONS,
+        value="auto",
+        key="gc_atol",
+        format_func=lambda v: "auto" if v == "auto" else f"{v:.0e}",
+        help="Absolute tolerance of the pass rule; auto follows "
+        "torch.autograd.gradcheck for float64.",
+    )
+    return str(mode), eps, rtol, atol
+
+
+def verdict(report: sc.GradcheckReport) -> None:
+    """PASS or FAIL, big and coloured, and the errors with how to read them."""
+    word, _, rest = report.verdict.partition(":")
+    colour, icon = ("green", "✓") if report.passed else ("red", "✗")
+    with st.container(border=True):
+        st.markdown(f"# :{colour}-background[{icon} {word}]")
+        st.markdown(rest.strip())
+    fine, wrong = explain.FINE_REL_ERROR, explain.WRONG_REL_ERROR
+    cols = st.columns(4)
+    for column, label, value in (
+        (cols[0], "max relative error", report.max_rel_error),
+        (cols[1], "norm relative error", report.norm_rel_error),
+    ):
+        column.metric(label, f"{value:.2e}")
+        column.caption(f"reads as: **{explain.read_rel_error(value)}**")
+    cols[2].metric("max absolute error", f"{report.max_abs_error:.2e}")
+    cols[3].metric("forward evaluations", f"{report.n_evaluations:,}")
+    st.caption(
+        f"Rules of thumb: a relative error of about {fine:.0e} or less is fine for a "
+        f"smooth function like softmax (a correct backward pass scores 1e-10 to "
+        f"1e-8); above {wrong:.0e} the gradient is wrong; in between, look closer "
+        "(float32, a step too large or too small, a kink). The max relative error is "
+        "|a − n| / max(|a|, |n|) per element (CS231n), the norm relative error "
+        "‖a − n‖ / (‖a‖ + ‖n‖) (Andrew Ng). The pass rule is "
+        f"|a − n| ≤ atol + rtol · |n| everywhere, with atol = {report.atol:.0e} and "
+        f"rtol = {report.rtol:.0e}."
+    )
+
+
+def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
+    """Heatmaps of the analytic and numeric gradients and of their difference."""
+    x = inputs.x
+    if report.numeric is None:  # directional mode
+        st.subheader("Directional derivatives")
+        st.plotly_chart(
+            figures.direction_bars(
+                report.directional_analytic, report.directional_numeric
+            ),
+            key="gradcheck-directions",
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "analytic wᵀa": report.directional_analytic,
+                    "numeric": report.directional_numeric,
+                    "|a − n|": report.abs_error,
+                    "relative error": report.rel_error,
+                }
+            ).style.format("{:.6g}")
+        )
+        return
+    st.subheader("Analytic, numeric and their difference")
+    if x.ndim > 2:
+        st.caption(
+            f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
+        )
+    rows, cols, index = arrayview.pick_view(x.shape, key="gradcheck-view")
+    panels = [
+        ("analytic (backward pass)", report.analytic, "signed"),
+        ("numeric (finite differences)", report.numeric, "signed"),
+        ("|analytic − numeric|", report.abs_error, "error"),
+    ]
+    for column, (title, array, kind) in zip(st.columns(3), panels, strict=True):
+        view = arrayview.view_2d(array, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
+        with column:
+            if kind == "signed":
+                fig = figures.heatmap(view, diverging=True, title=title)
+            else:
+                fig = figures.log_error_heatmap(view, title=title + " (log scale)")
+            st.plotly_chart(fig, key=f"gradcheck-{kind}-{title.split()[0]}")
+
+
+def slice_table(inputs: Inputs, report: sc.GradcheckReport) -> None:
+    """The slices with the largest error, worst first."""
+    if report.slice_max_error is None:
+        return
+    worst = explain.worst_slices(report.slice_max_error, WORST_ROWS)
+    total = report.slice_max_error.size
+    st.subheader("Worst error per slice")
+    shown = "" if total <= WORST_ROWS else f" (the {WORST_ROWS} worst of {total:,})"
+    st.caption(
+        f"Each row is one slice{shown}: its largest |analytic − numeric|. A "
+        "stale-counter bug shows here as the first slice right and the others wrong."
+    )
+    frame = pd.DataFrame(
+        {
+            "slice": [
+                explain.slice_expression(inputs.x.ndim, inputs.axes, index)
+                for index, _ in worst
+            ],
+            "worst |a − n|": [value for _, value in worst],
+        }
+    )
+    st.dataframe(frame.style.format({"worst |a − n|": "{:.3e}"}), hide_index=True)
+
+
+def all_ones_lesson(inputs: Inputs) -> None:
+    """Why the stale counter hid: with g = ones the right answer is zero anyway."""
+    constant = explain.constant_along_slices(inputs.upstream, inputs.axes)
+    now = (
+        " Your upstream gradient is constant along each slice right now, so the "
+        "true gradient is zero and every implementation here agrees with it."
+        if constant
+        else ""
+    )
+    st.info(
+        "**The all-ones lesson.** With g = ones, the correct gradient is exactly "
+        "zero (each slice's Jacobian rows sum to 0). The stale counter also gives "
+        "exactly zero there, because every slice's upstream gradient is the same "
+        "row of ones: its check passes on that input, which is why the bug hid. "
+        "Only an upstream gradient that differs between slices exposes it." + now,
+        icon="💡",
+    )
+    st.button("Try it: set g = ones", on_click=_set_upstream, args=("ones",))
+
+
+st.title("Gradcheck: numeric vs analytic gradients")
+st.markdown(
+    "A gradient check compares a backward pass (the analytic gradient a) with "
+    "central finite differences of the loss L = Σ g ⊙ softmax(x) (the numeric "
+    "gradient n). Pick an implementation, correct or with a planted bug, and see "
+    "whether the check catches it."
+)
+
+inputs = current_inputs()
+classic = (PRESETS["classic"][0], "1", "[[1, 0], [0, 1]]", "stale_counter")
+st.button(
+    "Reproduce the classic stale-counter failure",
+    on_click=_load_example,
+    args=classic,
+    type="primary",
+    help="x = [[1, 2], [3, 4]], axis = 1, g = [[1, 0], [0, 1]], impl = stale_counter",
+)
+impl = choose_implementation()
+entry = sc.IMPLEMENTATIONS[impl]
+st.markdown(f"**{entry.title}.** {entry.explanation}")
+gallery()
+mode, eps, rtol, atol = choose_settings(inputs, impl)
+
+report = None
+refusal = compute.gradcheck_refusal(inputs.x.shape, inputs.axes, mode, impl)
+if inputs.x.size == 0:
+    st.info("x is empty: there is no gradient to check.")
+elif refusal:
+    st.warning(refusal)
+else:
+    try:
+        report = compute.run_gradcheck(
+            inputs.x,
+            inputs.upstream,
+            inputs.axes,
+            impl,
+            mode,
+            inputs.temperature,
+            None if eps == "auto" else float(eps),
+            None if rtol == "auto" else float(rtol),
+            None if atol == "auto" else float(atol),
+        )
+    except (ValueError, TypeError) as exc:
+        st.error(f"The gradient check could not run on this input: {exc}")
+
+if report is not None:
+    verdict(report)
+    gradient_maps(inputs, report)
+    slice_table(inputs, report)
+all_ones_lesson(inputs)
+
+views.how_it_works(
+    sc.gradcheck,
+    entry.backward,
+    sc.softmax_vjp,
+    sc.slice_jacobians,
+    intro=(
+        f"`gradcheck` runs `{impl}`'s backward pass and central differences of its "
+        "forward pass. The reference VJP is `softmax_vjp`; the Jacobians come from "
+        "`slice_jacobians`."
+    ),
+)
+results = {}
+if report is not None:
+    results["analytic"] = report.analytic
+    if report.numeric is not None:
+        results["numeric"] = report.numeric
+views.reproduce_in_code(
+    inputs,
+    results,
+    note=(
+        f"This page's check: `sc.gradcheck(x, g, axis={inputs.axis_arg!r}, "
+        f"implementation={impl!r}, mode={mode!r}, temperature={inputs.temperature:g})`"
+    ),
+)

@@ -6,6 +6,7 @@ Nothing here computes anything new: each function is one core call wrapped in
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -15,14 +16,16 @@ import softmax_core as sc
 
 __all__ = [
     "backward",
-    "dtype_comparison",
     "forward",
     "gradcheck",
     "jacobians",
     "log_forward",
-    "naive_forward",
-    "naive_log_forward",
-    "naive_sweep",
+    # Backward and Gradcheck
+    "ELEMENTWISE_MAX_SIZE",
+    "PAGE_MAX_JACOBIAN_BYTES",
+    "gradcheck_refusal",
+    "run_gradcheck",
+    "vjp_steps",
 ]
 
 
@@ -51,7 +54,7 @@ def backward(
 def jacobians(
     x: np.ndarray, axes: tuple[int, ...], temperature: float, max_bytes: int
 ) -> np.ndarray:
-    """Compute the per-slice Jacobian stack of softmax at x."""
+    """The per-slice Jacobian stack of softmax at x."""
     y = sc.softmax(x, axes, temperature=temperature)
     return sc.slice_jacobians(y, axes, temperature=temperature, max_bytes=max_bytes)
 
@@ -64,36 +67,103 @@ def gradcheck(
     return sc.gradcheck(x, upstream, axes, **options)
 
 
-# --- Stability page -----------------------------------------------------------
+# --- Backward and Gradcheck pages ---------------------------------------------
+
+#: Largest Jacobian stack the Backward page builds (it is offered as J.npy).
+PAGE_MAX_JACOBIAN_BYTES = 32 * 2**20
+
+# Cost limits of a gradient check, measured on this machine (2 shared cores):
+#: elementwise mode runs 2 · size forward passes over the whole array, so its
+#: cost grows with size²: (40, 40) took 0.14 s and (64, 64) = 4096 elements 0.54 s.
+ELEMENTWISE_MAX_SIZE = 4096
+#: sliced mode runs 2n forward passes (n the slice length): along axis 0,
+#: (10, 100000) (n · size = 1e7) took 0.67 s and (100, 10000) (1e8) 2.7 s.
+SLICED_MAX_WORK = 10**7
+#: Implementations that build every slice's n x n Jacobian cost n · size
+#: (100 slices of 1000 took 1.5 s for 1e8) plus a Python call per slice
+#: (10,000 slices took 0.055 s).
+JACOBIAN_MAX_WORK = 5 * 10**7
+LOOP_MAX_SLICES = 100_000
+JACOBIAN_IMPLEMENTATIONS = frozenset(
+    {"per_slice_loop", "stale_counter", "transposed_jacobian"}
+)
+#: The numeric Jacobians a sliced check returns are dropped above this size, so
+#: the cache does not hold (and copy) large stacks no page shows.
+KEEP_JACOBIANS_BYTES = 8 * 2**20
+
+
+def gradcheck_refusal(
+    shape: tuple[int, ...], axes: tuple[int, ...], mode: str, implementation: str
+) -> str | None:
+    """Why a gradient check of this size would take too long, or None if it is fine.
+
+    Examples
+    --------
+    >>> gradcheck_refusal((2, 2), (1,), "elementwise", "vectorized") is None
+    True
+    >>> gradcheck_refusal((1000, 1000), (1,), "sliced", "vectorized")[:7]
+    'sliced '
+    """
+    size = int(np.prod(shape, dtype=np.int64))
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    slices = size // n if n else 0
+    if mode == "elementwise" and size > ELEMENTWISE_MAX_SIZE:
+        return (
+            f"elementwise mode perturbs one of the {size:,} elements at a time "
+            f"({2 * size:,} forward passes); it is offered up to "
+            f"{ELEMENTWISE_MAX_SIZE:,} elements. Use sliced or directional."
+        )
+    if mode == "sliced" and n * size > SLICED_MAX_WORK:
+        return (
+            f"sliced mode needs 2n = {2 * n:,} forward passes over {size:,} "
+            f"elements, too slow here (limit n · size ≤ {SLICED_MAX_WORK:,}). "
+            "Use directional mode, or fewer softmax axes."
+        )
+    if implementation in JACOBIAN_IMPLEMENTATIONS and (
+        n * size > JACOBIAN_MAX_WORK or slices > LOOP_MAX_SLICES
+    ):
+        return (
+            f"{implementation} builds an n x n Jacobian for each of the {slices:,} "
+            f"slices (n = {n:,}), too slow or too large here (limits: n · size ≤ "
+            f"{JACOBIAN_MAX_WORK:,}, at most {LOOP_MAX_SLICES:,} slices). Try a "
+            "smaller array."
+        )
+    return None
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def naive_forward(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> np.ndarray:
-    """naive_softmax(x): exp(x/T) / sum(exp(x/T)), no max shift."""
-    return sc.naive_softmax(x, axes, temperature=temperature)
+def run_gradcheck(
+    x: np.ndarray,
+    upstream: np.ndarray,
+    axes: tuple[int, ...],
+    implementation: str,
+    mode: str,
+    temperature: float,
+    eps: float | None,
+    rtol: float | None,
+    atol: float | None,
+) -> sc.GradcheckReport:
+    """sc.gradcheck, dropping numeric Jacobians larger than KEEP_JACOBIANS_BYTES."""
+    report = sc.gradcheck(
+        x,
+        upstream,
+        axes,
+        implementation=implementation,
+        mode=mode,
+        temperature=temperature,
+        eps=eps,
+        rtol=rtol,
+        atol=atol,
+    )
+    jac = report.numeric_jacobians
+    if jac is not None and jac.nbytes > KEEP_JACOBIANS_BYTES:
+        report = dataclasses.replace(report, numeric_jacobians=None)
+    return report
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def naive_log_forward(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> np.ndarray:
-    """log(softmax(x)), which turns underflowed probabilities into -inf."""
-    return sc.naive_log_softmax(x, axes, temperature=temperature)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def dtype_comparison(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> tuple[sc.DtypeResult, ...]:
-    """Softmax in float16, float32 and float64, stable and naive."""
-    return sc.dtype_comparison(x, axes, temperature=temperature)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def naive_sweep(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float, scales: tuple[float, ...]
-) -> sc.NaiveSweep:
-    """Share of naive-softmax slices broken at each logit scale."""
-    return sc.naive_sweep(x, axes, temperature=temperature, scales=scales)
+@st.cache_data(max_entries=64, show_spinner=False)
+def vjp_steps(
+    y_slice: np.ndarray, g_slice: np.ndarray, temperature: float
+) -> sc.VjpSteps:
+    """sc.vjp_steps for one slice: both routes to its gradient."""
+    return sc.vjp_steps(y_slice, g_slice, temperature)

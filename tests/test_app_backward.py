@@ -1,0 +1,224 @@
+"""The Backward page (/backward) under Streamlit's AppTest.
+
+Reference numbers come from scipy's softmax and Jacobians written out as
+``diag(y) - outer(y, y)``, never from the page's own code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import softmax as scipy_softmax
+from streamlit.testing.v1 import AppTest
+
+from softmax_app import figures
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/backward.py"
+CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
+# sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
+SIGMA_PRODUCT = 0.19661193324148185
+
+# Each bad input and the URL parameter it goes in; the page must say what is wrong
+# (st.error) and still render with defaults.
+BAD_INPUTS = {
+    "ragged": {"x": "[[1, 2], [3]]"},
+    "non-numeric": {"x": "[[1, 'a'], [3, 4]]"},
+    "code": {"x": "__import__('pathlib').Path('/tmp/softmax_lab_pwned').touch()"},
+    "unbalanced brackets": {"x": "[[1, 2], [3, 4]"},
+    "3000-deep nesting": {"x": "[" * 3000 + "1" + "]" * 3000},
+    "axis out of range": {"x": "[[1, 2], [3, 4]]", "axis": "5"},
+    "g of the wrong shape": {"x": "[[1, 2], [3, 4]]", "g": "[1, 2, 3]"},
+    "T=0": {"T": "0"},
+}
+
+
+def open_page(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _decode(value: Any) -> Any:
+    """Plotly's base64 array transport ``{dtype, bdata, shape}`` -> ndarray."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(d) for d in str(value.get("shape", flat.size)).split(",")]
+        return flat.reshape(shape)
+    return np.asarray(value, dtype=np.float64)
+
+
+def charts(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [spec["layout"].get("title", {}).get("text", "") for spec in charts(at)]
+
+
+def chart_z(at: AppTest, title_start: str) -> np.ndarray:
+    for spec in charts(at):
+        if spec["layout"].get("title", {}).get("text", "").startswith(title_start):
+            return _decode(spec["data"][0]["z"])
+    raise AssertionError(f"no chart titled {title_start!r} in {chart_titles(at)}")
+
+
+def reference_jacobian(y: np.ndarray, t: float = 1.0) -> np.ndarray:
+    return (np.diag(y) - np.outer(y, y)) / t
+
+
+# --- renders ------------------------------------------------------------------------
+
+
+def test_default_input_renders() -> None:
+    at = open_page()
+    assert at.title[0].value.startswith("Backward")
+    assert not at.error
+    assert len(at.get("plotly_chart")) >= 3
+    assert len(at.latex) == 7
+
+
+def test_classic_numbers_reach_the_page() -> None:
+    at = open_page(**CLASSIC)
+    assert not at.error
+    s = SIGMA_PRODUCT
+    # The chosen slice's Jacobian heatmap.
+    expected = [[s, -s], [-s, s]]
+    np.testing.assert_allclose(chart_z(at, "J of x[0, :]"), expected, rtol=1e-12)
+    # The gradient heatmap and table: dL/dx = [[s, -s], [-s, s]].
+    np.testing.assert_allclose(chart_z(at, "dL/dx"), expected, rtol=1e-12)
+    tables = [df.value.to_numpy() for df in at.dataframe]
+    assert any(
+        t.shape == (2, 2) and np.allclose(t, [[s, -s], [-s, s]], rtol=1e-12)
+        for t in tables
+    )
+    assert any(t.shape == (2, 2) and np.array_equal(t, np.eye(2)) for t in tables)
+    # The step-by-step panel carries the same numbers (6 significant digits).
+    latex = " ".join(el.value for el in at.latex)
+    assert "0.196612" in latex and "0.268941" in latex
+    # Small multiples: both slices' Jacobians (they are equal in this example).
+    grid = next(spec for spec in charts(at) if len(spec["data"]) == 2)
+    for trace in grid["data"]:
+        np.testing.assert_allclose(_decode(trace["z"]), [[s, -s], [-s, s]], rtol=1e-12)
+
+
+def test_second_slice_is_selectable() -> None:
+    at = open_page(x="[[1,2],[5,3]]", axis="1", g="[[1,0],[0,1]]")
+    at.number_input(key="backward-slice-0").set_value(1).run()
+    assert not at.exception
+    y = scipy_softmax([5.0, 3.0])
+    np.testing.assert_allclose(
+        chart_z(at, "J of x[1, :]"), reference_jacobian(y), rtol=1e-12
+    )
+    assert any("x[1, :]" in sub.value for sub in at.subheader)
+
+
+def test_three_d_input_with_tuple_axis() -> None:
+    at = open_page(x="random(2, 3, 4; seed=0)", axis="0,2")
+    assert not at.error
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    # Slice x[:, 0, :], flattened in C order over dims (0, 2).
+    y = scipy_softmax(x[:, 0, :].ravel())
+    jac = chart_z(at, "J of x[:, 0, :]")
+    np.testing.assert_allclose(jac, reference_jacobian(y), rtol=1e-10, atol=1e-15)
+    spec = next(
+        s for s in charts(at) if s["layout"]["title"]["text"].startswith("J of")
+    )
+    assert spec["data"][0]["x"][:2] == ["(0, 0)", "(0, 1)"]
+    assert spec["data"][0]["x"][-1] == "(1, 3)"
+    # Three slices (dim 1 has length 3): three small multiples.
+    grid = next(s for s in charts(at) if len(s["data"]) == 3)
+    titles = [a["text"] for a in grid["layout"]["annotations"]]
+    assert titles == ["x[:, 0, :]", "x[:, 1, :]", "x[:, 2, :]"]
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_shows_error_and_still_renders(case: str) -> None:
+    at = open_page(**BAD_INPUTS[case])
+    assert at.error, f"{case}: no st.error"
+    assert at.title[0].value.startswith("Backward")
+    assert at.get("plotly_chart"), f"{case}: the page stopped rendering"
+    assert not Path("/tmp/softmax_lab_pwned").exists()
+
+
+# --- what the page explains ---------------------------------------------------------
+
+
+def test_constant_upstream_is_called_correct() -> None:
+    at = open_page(x="[[1,2],[3,4]]", axis="1", g="ones")
+    assert any("exactly zero — correct, not a bug" in s.value for s in at.success)
+    np.testing.assert_allclose(chart_z(at, "dL/dx"), np.zeros((2, 2)), atol=1e-16)
+
+
+def test_non_constant_upstream_has_no_zero_callout() -> None:
+    at = open_page(**CLASSIC)
+    assert not any("exactly zero" in s.value for s in at.success)
+
+
+def test_temperature_reaches_the_steps() -> None:
+    at = open_page(x="[[1,2],[3,4]]", axis="1", g="[[1,0],[0,1]]", T="2")
+    y = scipy_softmax([0.5, 1.0])
+    np.testing.assert_allclose(
+        chart_z(at, "J of x[0, :]"), reference_jacobian(y, 2.0), rtol=1e-12
+    )
+    assert any(r"\frac{1}{2}" in el.value for el in at.latex)
+
+
+def test_long_slice_gets_a_summary_not_a_heatmap() -> None:
+    at = open_page(x="random(2, 100; seed=0)", axis="1")
+    assert not at.error
+    assert not any(t.startswith("J of") for t in chart_titles(at))
+    assert any("heatmaps are drawn for n ≤ 64" in i.value for i in at.info)
+    x = np.random.default_rng(0).standard_normal((2, 100))
+    y = scipy_softmax(x[0])
+    diagonal = y * (1 - y)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["diagonal: max"] == f"{diagonal.max():.4g}"
+    top = np.sort(y)[-2:]
+    assert metrics["max |off-diagonal| y_i y_j / T"] == f"{top[0] * top[1]:.4g}"
+    # n = 100 <= 1024: the steps are still shown, abbreviated.
+    assert any(r"\vdots" in el.value for el in at.latex)
+
+
+def test_jacobian_memory_cap_is_reported() -> None:
+    # 2000 slices of 64: a 2000 x 64 x 64 float64 stack is 62.5 MiB > 32 MiB.
+    at = open_page(x="random(2000, 64; seed=0)", axis="1")
+    assert any("slice_jacobians" in e.value and "MiB" in e.value for e in at.error)
+    # The chosen slice's Jacobian is still drawn.
+    assert any(t.startswith("J of x[0, :]") for t in chart_titles(at))
+
+
+def test_reproduce_in_code_offers_dx_and_j() -> None:
+    at = open_page(**CLASSIC)
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"dx.npy", "J.npy", "dx.csv"} <= labels
+
+
+# --- figure builders used by the page (Streamlit-free) ------------------------------
+
+
+def test_jacobian_grid_shares_one_symmetric_scale() -> None:
+    a = reference_jacobian(scipy_softmax([0.0, 1.0, 2.0]))
+    b = 3 * reference_jacobian(scipy_softmax([0.0, 0.0, 0.0]))
+    fig = figures.jacobian_grid([a, b], ["first", "second"], labels=["p", "q", "r"])
+    bound = max(np.abs(a).max(), np.abs(b).max())
+    for trace in fig.data:
+        assert trace.zmin == -bound and trace.zmax == bound and trace.zmid == 0
+        assert trace.colorscale[0][1] == figures.heatmap(a, diverging=True).data[
+            0
+        ].colorscale[0][1]
+        assert list(trace.y) == ["p", "q", "r"]
+    assert [t.showscale for t in fig.data] == [True, False]
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.data[0].texttemplate  # 3 <= MAX_LABELLED_SMALL: cells labelled
+    big = figures.jacobian_grid([np.eye(20)], ["big"])
+    assert not big.data[0].texttemplate

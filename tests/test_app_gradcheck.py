@@ -1,0 +1,295 @@
+"""The Gradcheck page (/gradcheck) under Streamlit's AppTest.
+
+The expected verdicts follow from the gallery's documentation and from an
+independent reference: scipy's softmax and the VJP y * (g - <g, y>) written out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import softmax as scipy_softmax
+from streamlit.testing.v1 import AppTest
+
+from softmax_app import compute, figures
+from softmax_core import IMPLEMENTATIONS
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/gradcheck.py"
+CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
+# sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
+SIGMA_PRODUCT = 0.19661193324148185
+
+BAD_INPUTS = {
+    "ragged": {"x": "[[1, 2], [3]]"},
+    "non-numeric": {"x": "[[1, 'a'], [3, 4]]"},
+    "code": {"x": "__import__('pathlib').Path('/tmp/softmax_lab_pwned').touch()"},
+    "unbalanced brackets": {"x": "[[1, 2], [3, 4]"},
+    "3000-deep nesting": {"x": "[" * 3000 + "1" + "]" * 3000},
+    "axis out of range": {"x": "[[1, 2], [3, 4]]", "axis": "5"},
+    "g of the wrong shape": {"x": "[[1, 2], [3, 4]]", "g": "[1, 2, 3]"},
+    "T=0": {"T": "0"},
+}
+
+
+def open_page(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def verdicts(at: AppTest) -> set[str]:
+    """PASS/FAIL words anywhere in the main area's text elements."""
+    text = " ".join(
+        str(el.value)
+        for kind in ("markdown", "success", "error", "info", "warning", "caption")
+        for el in getattr(at, kind)
+    )
+    return set(re.findall(r"\b(PASS|FAIL)\b", text))
+
+
+def _decode(value: Any) -> np.ndarray:
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(d) for d in str(value.get("shape", flat.size)).split(",")]
+        return flat.reshape(shape)
+    return np.asarray(value, dtype=np.float64)
+
+
+def chart_z(at: AppTest, title_start: str) -> np.ndarray:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if spec["layout"].get("title", {}).get("text", "").startswith(title_start):
+            return _decode(spec["data"][0]["z"])
+    raise AssertionError(f"no chart titled {title_start!r}")
+
+
+def metric(at: AppTest, label: str) -> float:
+    return float(next(m.value for m in at.metric if m.label == label))
+
+
+# --- renders ------------------------------------------------------------------------
+
+
+def test_default_input_renders_and_passes() -> None:
+    at = open_page()
+    assert at.title[0].value.startswith("Gradcheck")
+    assert not at.error
+    assert at.selectbox(key="impl").value == "vectorized"
+    assert verdicts(at) == {"PASS"}
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_stale_counter_fails_on_the_classic_example() -> None:
+    at = open_page(impl="stale_counter", **CLASSIC)
+    assert verdicts(at) == {"FAIL"}
+    assert not at.error  # a failing check is a result, not an input error
+    # The stale counter feeds slice 0's upstream gradient to slice 1, so its
+    # analytic gradient is [[s, -s], [s, -s]] against the true [[s, -s], [-s, s]]:
+    # ||a - n|| / (||a|| + ||n||) = 2s*sqrt(2) / (2s + 2s) = 1/sqrt(2).
+    assert metric(at, "norm relative error") == pytest.approx(2**-0.5, rel=1e-2)
+    s = SIGMA_PRODUCT
+    np.testing.assert_allclose(
+        chart_z(at, "analytic"), [[s, -s], [s, -s]], rtol=1e-12
+    )
+    np.testing.assert_allclose(chart_z(at, "numeric"), [[s, -s], [-s, s]], rtol=1e-6)
+    # Worst slice first: slice 1, off by 2s; slice 0 exact.
+    table = next(df.value for df in at.dataframe if "slice" in df.value.columns)
+    assert table["slice"].tolist() == ["x[1, :]", "x[0, :]"]
+    assert table["worst |a − n|"].iloc[0] == pytest.approx(2 * s, rel=1e-6)
+    assert table["worst |a − n|"].iloc[1] < 1e-9
+
+
+def test_vectorized_passes_on_the_classic_example() -> None:
+    at = open_page(impl="vectorized", **CLASSIC)
+    assert verdicts(at) == {"PASS"}
+    assert metric(at, "max relative error") < 1e-7
+    assert metric(at, "norm relative error") < 1e-7
+    assert any("reads as: **fine**" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("name", list(IMPLEMENTATIONS))
+def test_every_gallery_entry_matches_its_documented_verdict(name: str) -> None:
+    entry = IMPLEMENTATIONS[name]
+    at = open_page(impl=name, **CLASSIC)
+    # unshifted_exp only breaks on huge logits; on the classic input it is right.
+    expected = "PASS" if entry.correct or name == "unshifted_exp" else "FAIL"
+    assert verdicts(at) == {expected}
+    assert entry.title in " ".join(m.value for m in at.markdown)
+
+
+def test_three_d_input_with_tuple_axis() -> None:
+    at = open_page(x="random(2, 3, 4; seed=0)", axis="0,2", g="random")
+    assert not at.error
+    assert verdicts(at) == {"PASS"}
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    g = np.asarray(at.session_state["_inputs"].upstream)
+    y = scipy_softmax(x, axis=(0, 2))
+    reference = y * (g - np.sum(g * y, axis=(0, 2), keepdims=True))
+    # The default view of a 3-D array: dims 1 x 2 with dim 0 at index 0.
+    np.testing.assert_allclose(chart_z(at, "analytic"), reference[0], rtol=1e-10)
+    table = next(df.value for df in at.dataframe if "slice" in df.value.columns)
+    assert sorted(table["slice"]) == ["x[:, 0, :]", "x[:, 1, :]", "x[:, 2, :]"]
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_shows_error_and_still_renders(case: str) -> None:
+    at = open_page(**BAD_INPUTS[case])
+    assert at.error, f"{case}: no st.error"
+    assert at.title[0].value.startswith("Gradcheck")
+    assert verdicts(at) == {"PASS"}, "the defaults should still be checked"
+    assert not Path("/tmp/softmax_lab_pwned").exists()
+
+
+def test_non_finite_input_is_refused_with_the_core_message() -> None:
+    at = open_page(x="[[0.5, -inf, 2.0]]")
+    assert any("NaN or inf" in e.value for e in at.error)
+    assert not verdicts(at)
+
+
+# --- the implementation parameter ---------------------------------------------------
+
+
+def test_impl_url_parameter_round_trips() -> None:
+    at = open_page(impl="missing_diagonal", **CLASSIC)
+    assert at.selectbox(key="impl").value == "missing_diagonal"
+    assert at.query_params["impl"] == "missing_diagonal"
+    at.selectbox(key="impl").set_value("wrong_axis").run()
+    assert at.query_params["impl"] == "wrong_axis"
+    assert verdicts(at) == {"FAIL"}
+    at.selectbox(key="impl").set_value("vectorized").run()
+    assert "impl" not in at.query_params  # the default is left out of links
+    assert verdicts(at) == {"PASS"}
+
+
+def test_invalid_impl_lists_valid_names() -> None:
+    at = open_page(impl="no_such_thing", **CLASSIC)
+    message = " ".join(e.value for e in at.error)
+    assert "no_such_thing" in message
+    assert all(name in message for name in IMPLEMENTATIONS)
+    assert at.selectbox(key="impl").value == "vectorized"
+    assert verdicts(at) == {"PASS"}
+
+
+# --- buttons ------------------------------------------------------------------------
+
+
+def test_classic_preset_button_reproduces_the_failure() -> None:
+    at = open_page(x="random(3, 5; seed=1)", g="ones")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["impl"] == "stale_counter"
+    inputs = at.session_state["_inputs"]
+    np.testing.assert_array_equal(inputs.x, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(inputs.upstream, np.eye(2))
+    assert inputs.axes == (1,)
+    assert verdicts(at) == {"FAIL"}
+    assert at.query_params["impl"] == "stale_counter"
+
+
+def test_gallery_button_loads_the_documented_example() -> None:
+    at = open_page()
+    at.button(key="gallery-unshifted_exp").click().run()
+    assert not at.exception
+    entry = IMPLEMENTATIONS["unshifted_exp"]
+    inputs = at.session_state["_inputs"]
+    np.testing.assert_array_equal(inputs.x, entry.x)
+    np.testing.assert_array_equal(inputs.upstream, entry.upstream)
+    assert at.selectbox(key="impl").value == "unshifted_exp"
+    assert verdicts(at) == {"FAIL"}
+    assert any("non-finite" in m.value for m in at.markdown)
+
+
+def test_all_ones_hides_the_stale_counter() -> None:
+    at = open_page(impl="stale_counter", x="[[1,2],[3,4]]", axis="1", g="ones")
+    assert verdicts(at) == {"PASS"}
+    assert any("constant along each slice right now" in i.value for i in at.info)
+    # And the button sets g = ones from a failing state.
+    at = open_page(impl="stale_counter", **CLASSIC)
+    assert verdicts(at) == {"FAIL"}
+    next(b for b in at.button if b.label.startswith("Try it")).click().run()
+    assert at.session_state["g"] == "ones"
+    assert verdicts(at) == {"PASS"}
+
+
+# --- modes and their cost -----------------------------------------------------------
+
+
+def test_modes_offered_by_size() -> None:
+    small = open_page(**CLASSIC)
+    modes = ["sliced", "elementwise", "directional"]
+    assert small.radio(key="gc_mode").options == modes
+    big = open_page(x="random(80, 80; seed=0)")
+    assert big.radio(key="gc_mode").options == ["sliced", "directional"]
+    assert any("elementwise* is not offered" in c.value for c in big.caption)
+
+
+def test_elementwise_and_directional_modes() -> None:
+    at = open_page(impl="stale_counter", **CLASSIC)
+    at.radio(key="gc_mode").set_value("elementwise").run()
+    assert verdicts(at) == {"FAIL"}
+    assert metric(at, "forward evaluations") == 8  # 2 per element
+    at.radio(key="gc_mode").set_value("directional").run()
+    assert not at.exception
+    assert verdicts(at) == {"FAIL"}
+    assert metric(at, "forward evaluations") == 6  # 2 per direction, 3 directions
+
+
+def test_tolerance_and_step_reach_the_check() -> None:
+    at = open_page(**CLASSIC)
+    at.select_slider(key="gc_atol").set_value(1e-2).run()
+    at.select_slider(key="gc_rtol").set_value(1e-1).run()
+    assert any("atol = 1e-02 and rtol = 1e-01" in c.value for c in at.caption)
+    # A huge step: the central difference's truncation error (~h²) grows from
+    # ~1e-12 to ~1e-4 relative, and a strict rtol turns it into a failure of a
+    # correct backward pass.
+    assert metric(at, "max relative error") < 1e-9
+    at.select_slider(key="gc_atol").set_value(1e-10).run()
+    at.select_slider(key="gc_rtol").set_value(1e-6).run()
+    assert verdicts(at) == {"PASS"}
+    at.select_slider(key="gc_eps").set_value(1e-1).run()
+    assert 1e-5 < metric(at, "max relative error") < 1e-3
+    assert verdicts(at) == {"FAIL"}
+
+
+def test_refusal_rules() -> None:
+    refusal = compute.gradcheck_refusal
+    assert refusal((64, 64), (1,), "elementwise", "vectorized") is None
+    assert "elementwise" in compute.gradcheck_refusal(
+        (65, 64), (1,), "elementwise", "vectorized"
+    )
+    # sliced costs n * size: one 10,000-entry slice is too many passes...
+    assert compute.gradcheck_refusal((10_000,), (0,), "sliced", "vectorized")
+    # ... but directional has no limit for the vectorized VJP,
+    assert refusal((1000, 1000), (0, 1), "directional", "vectorized") is None
+    # while the per-slice Jacobian builders are refused on the same input.
+    assert "Jacobian" in compute.gradcheck_refusal(
+        (1000, 1000), (0, 1), "directional", "per_slice_loop"
+    )
+
+
+# --- figure builders used by the page (Streamlit-free) ------------------------------
+
+
+def test_log_error_heatmap_shows_true_values_on_a_log_scale() -> None:
+    error = np.array([[0.0, 1e-12], [3e-4, 0.5]])
+    fig = figures.log_error_heatmap(error, title="err")
+    trace = fig.data[0]
+    np.testing.assert_allclose(
+        trace.z, [[np.log10(figures.ERROR_FLOOR), -12], [np.log10(3e-4), np.log10(0.5)]]
+    )
+    np.testing.assert_array_equal(trace.customdata, error)
+    assert trace.colorscale == figures.heatmap(error).data[0].colorscale  # sequential
+    assert trace.zmin == -18 and trace.zmax == 0
+    assert list(trace.colorbar.ticktext)[0] == "1e-18"
+    assert "customdata" in trace.texttemplate
