@@ -16,10 +16,14 @@ import softmax_core as sc
 
 __all__ = [
     "backward",
+    "dtype_comparison",
     "forward",
     "gradcheck",
     "jacobians",
     "log_forward",
+    "naive_forward",
+    "naive_log_forward",
+    "naive_sweep",
     # Backward and Gradcheck
     "ELEMENTWISE_MAX_SIZE",
     "PAGE_MAX_JACOBIAN_BYTES",
@@ -54,7 +58,7 @@ def backward(
 def jacobians(
     x: np.ndarray, axes: tuple[int, ...], temperature: float, max_bytes: int
 ) -> np.ndarray:
-    """The per-slice Jacobian stack of softmax at x."""
+    """Compute the per-slice Jacobian stack of softmax at x."""
     y = sc.softmax(x, axes, temperature=temperature)
     return sc.slice_jacobians(y, axes, temperature=temperature, max_bytes=max_bytes)
 
@@ -65,6 +69,41 @@ def gradcheck(
 ) -> Any:
     """sc.gradcheck with the given options (implementation, mode, tolerances...)."""
     return sc.gradcheck(x, upstream, axes, **options)
+
+
+# --- Stability page -----------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def naive_forward(
+    x: np.ndarray, axes: tuple[int, ...], temperature: float
+) -> np.ndarray:
+    """naive_softmax(x): exp(x/T) / sum(exp(x/T)), no max shift."""
+    return sc.naive_softmax(x, axes, temperature=temperature)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def naive_log_forward(
+    x: np.ndarray, axes: tuple[int, ...], temperature: float
+) -> np.ndarray:
+    """log(softmax(x)), which turns underflowed probabilities into -inf."""
+    return sc.naive_log_softmax(x, axes, temperature=temperature)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def dtype_comparison(
+    x: np.ndarray, axes: tuple[int, ...], temperature: float
+) -> tuple[sc.DtypeResult, ...]:
+    """Softmax in float16, float32 and float64, stable and naive."""
+    return sc.dtype_comparison(x, axes, temperature=temperature)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def naive_sweep(
+    x: np.ndarray, axes: tuple[int, ...], temperature: float, scales: tuple[float, ...]
+) -> sc.NaiveSweep:
+    """Share of naive-softmax slices broken at each logit scale."""
+    return sc.naive_sweep(x, axes, temperature=temperature, scales=scales)
 
 
 # --- Backward and Gradcheck pages ---------------------------------------------

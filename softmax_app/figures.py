@@ -13,6 +13,7 @@ explicitly. Row 0 is drawn at the top, as in a printed matrix.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,12 +24,16 @@ __all__ = [
     "SEQUENTIAL",
     "heatmap",
     "slice_bar",
-    # Backward and Gradcheck
-    "ERROR_FLOOR",
-    "MAX_LABELLED_SMALL",
-    "direction_bars",
-    "jacobian_grid",
-    "log_error_heatmap",
+    # Explore and Stability
+    "NONFINITE_COLOR",
+    "Direction",
+    "mark_nonfinite",
+    "nonfinite_labels",
+    "slice_label",
+    "slice_labels",
+    "softmax_direction",
+    "sweep_line",
+    "view_label",
 ]
 
 DIVERGING = "RdBu_r"
@@ -49,7 +54,7 @@ def heatmap(
     value_format: str = ".4g",
     height: int | None = None,
 ) -> go.Figure:
-    """A heatmap of a 2-D array with row 0 at the top.
+    """Draw a heatmap of a 2-D array with row 0 at the top.
 
     Parameters
     ----------
@@ -102,9 +107,11 @@ def slice_bar(
     labels: Sequence[str] | None = None,
     value_title: str = "probability",
 ) -> go.Figure:
-    """A bar chart of one slice (e.g. its probabilities), labelled with values."""
+    """Draw a bar chart of one slice (e.g. its probabilities), labelled with values."""
     values = np.asarray(values, dtype=np.float64).ravel()
-    labels = list(labels) if labels is not None else [str(i) for i in range(values.size)]
+    if labels is None:
+        labels = [str(i) for i in range(values.size)]
+    labels = list(labels)
     fig = go.Figure(
         go.Bar(
             x=labels,
@@ -123,6 +130,230 @@ def slice_bar(
         xaxis={"type": "category"},
     )
     return fig
+
+
+# --- Explore and Stability helpers --------------------------------------------
+# (appended; each is Streamlit-free and tested in tests/test_app_explore.py)
+
+#: Colour of inf/NaN cells drawn over a heatmap by :func:`mark_nonfinite`; the
+#: cells also carry an "inf"/"-inf"/"NaN" label, so colour is not the only cue.
+NONFINITE_COLOR = "#e8590c"
+
+
+@dataclass(frozen=True)
+class Direction:
+    """How the softmax axes sit in a 2-D view: axis titles and one sentence."""
+
+    x_title: str
+    y_title: str
+    note: str
+
+
+def softmax_direction(
+    axes: tuple[int, ...], rows: int, cols: int, ndim: int
+) -> Direction:
+    """Describe which way softmax normalises in the view of dims `rows` x `cols`.
+
+    For a 1-D array the view is one row (dim 0 runs across); for 0-D there is a
+    single cell. The titles put an arrow on the axis softmax runs along.
+
+    Examples
+    --------
+    >>> softmax_direction((1,), 0, 1, 2).note
+    'softmax along → (dim 1): each row sums to 1.'
+    >>> softmax_direction((0,), 0, 1, 2).y_title
+    'dim 0 ↓ softmax along'
+    """
+    if ndim == 0:
+        return Direction("", "", "A single number: its softmax is 1.")
+    if ndim == 1:
+        rows, cols = -1, 0
+    along_rows, along_cols = rows in axes, cols in axes
+    hidden = [a for a in axes if a not in (rows, cols)]
+    x_title = f"dim {cols}" + (" → softmax along" if along_cols else "")
+    y_title = f"dim {rows}" + (" ↓ softmax along" if along_rows else "")
+    if rows < 0:
+        y_title = ""
+    dims = ", ".join(str(a) for a in axes)
+    if hidden:
+        shown = [a for a in axes if a in (rows, cols)]
+        where = (
+            f"dim {', '.join(map(str, shown))} here and " if shown else ""
+        ) + f"dim {', '.join(map(str, hidden))} (not shown)"
+        note = (
+            f"softmax normalises over dims ({dims}) together: each slice runs along "
+            f"{where}, so the cells of one slice in this view sum to less than 1."
+        )
+    elif along_rows and along_cols:
+        note = (
+            f"softmax normalises over dims ({dims}) together: the whole view is "
+            f"one slice and all its cells sum to 1."
+        )
+    elif along_cols:
+        label = "the array" if ndim == 1 else "each row"
+        note = f"softmax along → (dim {cols}): {label} sums to 1."
+    else:
+        note = f"softmax along ↓ (dim {rows}): each column sums to 1."
+    return Direction(x_title, y_title, note)
+
+
+def slice_labels(shape: tuple[int, ...], axes: tuple[int, ...]) -> list[str]:
+    """Labels for the entries of one flattened softmax slice, in slice order.
+
+    One axis gives ``0, 1, ...``; several give index tuples, in the C order
+    that ``softmax_core._slices.to_slices`` flattens them in.
+
+    Examples
+    --------
+    >>> slice_labels((2, 3, 2), (0, 2))
+    ['(0, 0)', '(0, 1)', '(1, 0)', '(1, 1)']
+    """
+    lengths = [shape[a] for a in axes]
+    if len(lengths) == 1:
+        return [str(i) for i in range(lengths[0])]
+    return [str(index) for index in np.ndindex(*lengths)]
+
+
+def nonfinite_labels(z: np.ndarray) -> np.ndarray:
+    """``"inf"``, ``"-inf"`` or ``"NaN"`` for each non-finite entry, else ``""``.
+
+    Examples
+    --------
+    >>> nonfinite_labels(np.array([1.0, np.inf, -np.inf, np.nan])).tolist()
+    ['', 'inf', '-inf', 'NaN']
+    """
+    z = np.asarray(z, dtype=np.float64)
+    labels = np.full(z.shape, "", dtype=object)
+    labels[np.isposinf(z)] = "inf"
+    labels[np.isneginf(z)] = "-inf"
+    labels[np.isnan(z)] = "NaN"
+    return labels
+
+
+def mark_nonfinite(fig: go.Figure, z: np.ndarray) -> go.Figure:
+    """Paint the inf/NaN cells of a :func:`heatmap` of `z` and label them.
+
+    :func:`heatmap` leaves such cells blank; this adds a second trace covering
+    exactly those cells in :data:`NONFINITE_COLOR`, labelled (for small
+    arrays) and with a hover text. A figure without non-finite cells is
+    returned unchanged.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[None, :]
+    bad = ~np.isfinite(z)
+    if not bad.any():
+        return fig
+    base = fig.data[0]
+    labels = nonfinite_labels(z)
+    overlay = go.Heatmap(
+        z=np.where(bad, 1.0, np.nan),
+        x=base.x,
+        y=base.y,
+        text=labels,
+        colorscale=[[0.0, NONFINITE_COLOR], [1.0, NONFINITE_COLOR]],
+        showscale=False,
+        hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
+        xgap=1,
+        ygap=1,
+        name="inf / NaN",
+    )
+    if z.shape[0] <= MAX_LABELLED_CELLS and z.shape[1] <= MAX_LABELLED_CELLS:
+        overlay.update(texttemplate="%{text}", textfont={"size": 12, "color": "white"})
+    fig.add_trace(overlay)
+    return fig
+
+
+def sweep_line(
+    scales: np.ndarray,
+    broken_fraction: np.ndarray,
+    *,
+    current: float | None = None,
+    predicted: float | None = None,
+    title: str = "",
+) -> go.Figure:
+    """Share of naive-softmax slices that broke, against the logit scale (log x).
+
+    `current` draws a solid line at the scale in use; `predicted` a dashed
+    one where ``exp`` is expected to overflow.
+    """
+    fig = go.Figure(
+        go.Scatter(
+            x=np.asarray(scales, dtype=np.float64),
+            y=100 * np.asarray(broken_fraction, dtype=np.float64),
+            mode="lines+markers",
+            line={"shape": "hv", "color": "#3b6fb6"},
+            marker={"size": 4},
+            hovertemplate="scale %{x:.4g}: %{y:.0f}% of slices inf/NaN<extra></extra>",
+            name="naive softmax",
+        )
+    )
+    if predicted is not None:
+        fig.add_vline(
+            x=predicted,
+            line={"dash": "dash", "color": NONFINITE_COLOR},
+            annotation_text=f"exp overflows ≈ {predicted:.4g}",
+            annotation_position="top left",
+        )
+    if current is not None:
+        fig.add_vline(
+            x=current,
+            line={"color": "black", "width": 1},
+            annotation_text=f"scale {current:g}",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        height=260,
+        xaxis={"title": "logit scale (x multiplied by)", "type": "log"},
+        yaxis={"title": "% slices inf/NaN", "range": [-5, 105]},
+        showlegend=False,
+    )
+    return fig
+
+
+def view_label(
+    name: str, ndim: int, rows: int, cols: int, index: tuple[int, ...]
+) -> str:
+    """NumPy-style text for the 2-D view ``view_2d(a, rows, cols, index)``.
+
+    Examples
+    --------
+    >>> view_label("x", 3, 1, 2, (0,))
+    'x[0, :, :]'
+    >>> view_label("x", 3, 2, 0, (1,))
+    'x[:, 1, :] (transposed: rows are dim 2)'
+    >>> view_label("y", 2, 0, 1, ())
+    'y'
+    """
+    if ndim <= 2:
+        return name
+    rest = iter(index)
+    parts = [":" if d in (rows, cols) else str(next(rest)) for d in range(ndim)]
+    label = f"{name}[{', '.join(parts)}]"
+    return label + (f" (transposed: rows are dim {rows})" if rows > cols else "")
+
+
+def slice_label(
+    name: str, ndim: int, axes: tuple[int, ...], index: tuple[int, ...]
+) -> str:
+    """NumPy-style text for the softmax slice at batch position `index`.
+
+    Examples
+    --------
+    >>> slice_label("y", 2, (1,), (0,))
+    'y[0, :]'
+    >>> slice_label("y", 3, (0, 2), (1,))
+    'y[:, 1, :]'
+    >>> slice_label("y", 1, (0,), ())
+    'y'
+    """
+    if len(axes) == ndim:
+        return name
+    rest = iter(index)
+    parts = [":" if d in axes else str(next(rest)) for d in range(ndim)]
+    return f"{name}[{', '.join(parts)}]"
 
 
 # --- Backward and Gradcheck helpers -------------------------------------------
