@@ -120,8 +120,13 @@ _WORD_VALUES = tuple(
     for word, value in [("True_", "1"), ("False_", "0")]
     for prefix in ("numpy.", "np.")
 ) + (
-    ("True", "1"), ("true", "1"), ("False", "0"), ("false", "0"),
-    ("numpy.", ""), ("np.", ""), ("math.", ""),
+    ("True", "1"),
+    ("true", "1"),
+    ("False", "0"),
+    ("false", "0"),
+    ("numpy.", ""),
+    ("np.", ""),
+    ("math.", ""),
 )
 _MISSING = frozenset({"null", "None", "NA", "N/A", "NaT", "nil", "NULL"})
 
@@ -714,9 +719,7 @@ class _Parser:
                 ready = False
         return tuple(lengths[1 : ndim + 1]), pos
 
-    def _siblings(
-        self, pos: int, sub_shape: tuple[int, ...]
-    ) -> tuple[int, int] | None:
+    def _siblings(self, pos: int, sub_shape: tuple[int, ...]) -> tuple[int, int] | None:
         """Read a block of lists of shape `sub_shape` at C speed, if there is one.
 
         Returns how many lists were read and where they end, or None when the
@@ -791,8 +794,7 @@ class _Parser:
                 name = name[len(prefix) :]
         if _COMPLEX_DTYPE_RE.fullmatch(name) is not None:
             raise TypeError(
-                f"complex numbers are not supported: dtype={name} at "
-                f"{self._where(pos)}"
+                f"complex numbers are not supported: dtype={name} at {self._where(pos)}"
             )
         if _REAL_DTYPE_RE.fullmatch(name) is None:
             raise ValueError(
@@ -916,4 +918,4 @@ def _load_npy(data: bytes, filename: str, max_elements: int) -> FloatArray:
         target = np.dtype(f"f{dtype.itemsize}")
     else:
         target = np.dtype(np.float64)
-    return np.ascontiguousarray(array, dtype=target)
+    return np.asarray(array, dtype=target, order="C")
