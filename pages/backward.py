@@ -36,14 +36,20 @@ def jacobian_of_slice(
             y_labels=labels,
             x_title="input position j",
             y_title="output position i",
-            value_format=".4g" if n <= 6 else ".2g",
-            height=min(640, 120 + 40 * n) if n <= 12 else 560,
+            value_format=".4~g" if n <= 6 else ".2~g",
+            height=min(640, 140 + 48 * n) if n <= 12 else 600,
         )
-        st.plotly_chart(fig, key="backward-jacobian")
-        st.caption(
-            "Symmetric, and every row sums to 0: the outputs always sum to 1, so "
-            "moving every input together changes nothing. The diagonal "
-            "y_i (1 − y_i) / T is positive, the rest −y_i y_j / T negative."
+        # A small matrix drawn full width has cells like banners: give it a
+        # column and put the reading guide beside it.
+        left, right = st.columns([3, 2]) if n <= 8 else (st.container(), st.container())
+        left.plotly_chart(fig, key="backward-jacobian")
+        right.markdown(
+            "**Reading J.** Row i shows how output y_i responds to each input x_j. "
+            "The diagonal y_i (1 − y_i) / T is positive: raising a logit raises "
+            "its own probability. Off the diagonal, −y_i y_j / T is negative: it "
+            "takes probability from the others. J is symmetric, and every row sums "
+            "to 0, because the outputs always sum to 1, so moving every input of "
+            "the slice together changes nothing."
         )
         return
     summary = explain.jacobian_summary(y_slice, inputs.temperature)
@@ -121,7 +127,9 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
         with column:
             views.array_table(view, caption=name + where)
             st.plotly_chart(
-                figures.heatmap(view, diverging=True, title=name + where),
+                figures.heatmap(
+                    view, diverging=True, title=name + where, value_format=".4~g"
+                ),
                 key=f"backward-{name.split()[0]}",
             )
 
@@ -215,7 +223,8 @@ if y is not None and dx is not None:
     n_slices = math.prod(batch_shape(x.shape, axes))
     st.markdown(
         f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
-        f"(dims {axes}): {n_slices:,} slice(s) of n = {n:,}, T = {t:g}, "
+        f"({'dim' if len(axes) == 1 else 'dims'} {', '.join(map(str, axes))}): "
+        f"{n_slices:,} slice(s) of n = {n:,}, T = {t:g}, "
         f"upstream gradient `{inputs.g_text if len(inputs.g_text) <= 60 else 'array'}`."
     )
     constant_upstream(inputs, dx)

@@ -168,7 +168,7 @@ def verdict(report: sc.GradcheckReport) -> None:
     word, _, rest = report.verdict.partition(":")
     colour, icon = ("green", "✓") if report.passed else ("red", "✗")
     with st.container(border=True):
-        st.markdown(f"# :{colour}-background[{icon} {word}]")
+        st.markdown(f"# :{colour}-background[:{colour}[{icon} {word}]]")
         st.markdown(rest.strip())
     fine, wrong = explain.FINE_REL_ERROR, explain.WRONG_REL_ERROR
     cols = st.columns(4)

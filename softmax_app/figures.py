@@ -460,21 +460,24 @@ def log_error_heatmap(
     low = float(np.floor(finite.min())) if finite.size else np.log10(floor)
     high = float(np.ceil(finite.max())) if finite.size else 0.0
     high = max(high, low + 1)
-    ticks = np.arange(low, high + 1, max(1, int(np.ceil((high - low) / 6))))
+    ticks = np.arange(low, high + 1, max(1, int(np.ceil((high - low) / 4))))
+    # A heatmap's texttemplate cannot reach customdata: the labels go in `text`.
+    text = [[f"{v:.1e}" for v in row] for row in e.tolist()]
     fig.update_traces(
         customdata=e,
+        text=text,
         zmin=low,
         zmax=high,
         colorscale=SEQUENTIAL,
-        hovertemplate="row %{y}, col %{x}: %{customdata:.3g}<extra></extra>",
+        hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
         colorbar={
             "thickness": 12,
             "tickvals": ticks.tolist(),
             "ticktext": [f"1e{int(t)}" for t in ticks],
         },
     )
-    if "texttemplate" in fig.data[0] and fig.data[0].texttemplate:
-        fig.update_traces(texttemplate="%{customdata:.1e}")
+    if fig.data[0].texttemplate:
+        fig.update_traces(texttemplate="%{text}")
     return fig
 
 

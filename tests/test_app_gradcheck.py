@@ -292,4 +292,8 @@ def test_log_error_heatmap_shows_true_values_on_a_log_scale() -> None:
     assert trace.colorscale == figures.heatmap(error).data[0].colorscale  # sequential
     assert trace.zmin == -18 and trace.zmax == 0
     assert list(trace.colorbar.ticktext)[0] == "1e-18"
-    assert "customdata" in trace.texttemplate
+    assert trace.texttemplate == "%{text}"
+    assert [list(row) for row in trace.text] == [
+        ["0.0e+00", "1.0e-12"],
+        ["3.0e-04", "5.0e-01"],
+    ]
