@@ -40,14 +40,16 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
         ("x (logits)", "y = softmax(x)"),
         strict=True,
     ):
-        label = figures.view_label(name, x.ndim, rows, cols, index)
+        if x.ndim > 2:
+            title += ": " + figures.view_label(name, x.ndim, rows, cols, index)
         with column:
-            views.array_table(view, caption=f"{title}: {label}")
+            views.array_table(view, caption=title)
             fig = figures.heatmap(
                 view,
-                title=f"{title}: {label}",
+                title=title,
                 x_title=direction.x_title,
                 y_title=direction.y_title,
+                value_format=".4~g",
             )
             st.plotly_chart(figures.mark_nonfinite(fig, view), key=f"explore-{name}")
 
@@ -77,9 +79,10 @@ def sums_check(y: np.ndarray, axes: tuple[int, ...]) -> None:
     """Every slice sums to 1 (or to 0 when fully masked)."""
     check = sc.slice_sums(y, axes)
     live = check.n_slices - check.n_zero - check.n_nan
+    rounding = " (floating-point rounding)" if check.max_error else ", exactly"
     st.success(
         f"**Every slice sums to 1**: the largest |sum − 1| over the {live} "
-        f"slice(s) is {check.max_error:.2g} (floating-point rounding).",
+        f"slice(s) is {check.max_error:.2g}{rounding}.",
         icon="✅",
     )
     if check.n_slices <= 12:
@@ -116,7 +119,8 @@ except (ValueError, TypeError) as exc:
 if y is not None:
     st.markdown(
         f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
-        f"(dims {axes}): {math.prod(batch_shape(x.shape, axes))} slice(s) of "
+        f"(dim {', '.join(map(str, axes))}): "
+        f"{math.prod(batch_shape(x.shape, axes))} slice(s) of "
         f"{slice_length(x.shape, axes)} entries each, T = {t:g}."
     )
     side_by_side(inputs, y)

@@ -90,15 +90,23 @@ def overflow_section(
     predicted = sc.overflow_scale(x, temperature=t)
     broken = float(now.broken_fraction[0])
     if broken > 0:
+        overflowed = predicted is not None and scale > predicted
+        why = (
+            f"`exp` overflows float64 once its argument passes **{threshold:.2f}**: "
+            f"exp(709.78) ≈ 1.8e308 is the largest float64, so exp of anything "
+            f"larger is inf and inf / inf is NaN; the rest of such a slice comes "
+            f"out 0, also wrong. The max-shifted softmax keeps every exponent ≤ 0, "
+            f"so nothing overflows."
+            if overflowed
+            else f"No exponent passes the overflow threshold {threshold:.2f} yet: "
+            f"these slices are all -inf (fully masked) or so negative that every "
+            f"exponential underflows to 0, and 0 / 0 is NaN. The max-shifted "
+            f"softmax shifts such slices by 0 and returns zeros for a fully "
+            f"masked one."
+        )
         st.warning(
             f"At scale {scale:g}, **{broken:.0%} of the slices** of the naive "
-            f"softmax contain inf or NaN (orange cells). `exp` overflows float64 "
-            f"once its argument passes **{threshold:.2f}**: exp(709.78) ≈ 1.8e308 "
-            f"is the largest float64, so exp of anything larger is inf and "
-            f"inf / inf is NaN; the rest of such a slice comes out 0, also wrong. "
-            f"A slice whose exponentials all underflow to 0 (or that is all -inf) "
-            f"gives 0 / 0 = NaN. The max-shifted softmax keeps every exponent "
-            f"≤ 0, so nothing overflows.",
+            f"softmax contain inf or NaN (orange cells). {why}",
             icon="⚠️",
         )
     elif predicted is not None:
@@ -185,7 +193,9 @@ def dtype_section(inputs: Inputs, results: tuple[sc.DtypeResult, ...]) -> None:
     )
 
     def error(value: float) -> str:
-        return "inf/NaN" if math.isinf(value) else f"{value:.2e}"
+        if math.isinf(value):
+            return "inf/NaN"
+        return "0" if value == 0 else f"{value:.2e}"
 
     summary = pd.DataFrame(
         {
@@ -208,7 +218,7 @@ def dtype_section(inputs: Inputs, results: tuple[sc.DtypeResult, ...]) -> None:
         columns=figures.slice_labels(x.shape, axes),
     )
     st.caption(f"The slice {label} in each dtype")
-    st.dataframe(values.style.format("{:.8g}"))
+    st.dataframe(values.style.format("{:.8g}", na_rep="NaN"))
 
 
 st.title("Stability: overflow, underflow and precision")
@@ -235,8 +245,9 @@ try:
 except (ValueError, TypeError) as exc:
     st.error(f"The stability comparison could not run on this input: {exc}")
 else:
+    scaled_name = "x" if scale == 1 else f"{scale:g}·x"
     st.markdown(
-        f"x·{scale:g} has shape `{xs.shape}`; softmax along axis "
+        f"{scaled_name} has shape `{xs.shape}`; softmax along axis "
         f"`{inputs.axis_text}`, T = {t:g}."
     )
     if xs.ndim > 2:

@@ -1,7 +1,8 @@
 """Bytes for the download buttons: ``.npy`` always, ``.csv`` for 1-D and 2-D.
 
 Both load back to the same array (``.csv`` with 17 significant digits, enough
-for any float64 to round-trip).
+for any float64 to round-trip; a CSV has no shape, so a one-row 2-D array comes
+back 1-D).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ __all__ = ["to_csv_bytes", "to_npy_bytes"]
 
 
 def to_npy_bytes(a: np.ndarray) -> bytes:
-    """The array as a ``.npy`` file."""
+    """Return the array as a ``.npy`` file."""
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(a), allow_pickle=False)
     return buffer.getvalue()
 
 
 def to_csv_bytes(a: np.ndarray) -> bytes | None:
-    """The array as CSV rows (a 1-D array is one row), or None above 2-D."""
+    """Return the array as CSV rows (a 1-D array is one row), or None above 2-D."""
     a = np.asarray(a, dtype=np.float64)
     if a.ndim not in (1, 2):
         return None

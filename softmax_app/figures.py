@@ -272,42 +272,58 @@ def sweep_line(
     predicted: float | None = None,
     title: str = "",
 ) -> go.Figure:
-    """Share of naive-softmax slices that broke, against the logit scale (log x).
+    """Plot the share of naive-softmax slices that broke against the logit scale.
 
-    `current` draws a solid line at the scale in use; `predicted` a dashed
-    one where ``exp`` is expected to overflow.
+    The scale axis is logarithmic. `current` draws a solid vertical line at the
+    scale in use; `predicted` a dashed one where ``exp`` is expected to
+    overflow (left out when it falls outside the swept range). The lines are
+    ordinary traces, so they sit in data coordinates on the log axis.
     """
+    scales = np.asarray(scales, dtype=np.float64)
+    lo, hi = float(scales.min()), float(scales.max())
     fig = go.Figure(
         go.Scatter(
-            x=np.asarray(scales, dtype=np.float64),
+            x=scales,
             y=100 * np.asarray(broken_fraction, dtype=np.float64),
-            mode="lines+markers",
-            line={"shape": "hv", "color": "#3b6fb6"},
-            marker={"size": 4},
+            mode="lines",
+            line={"shape": "hv", "color": "#3b6fb6", "width": 2},
             hovertemplate="scale %{x:.4g}: %{y:.0f}% of slices inf/NaN<extra></extra>",
             name="naive softmax",
         )
     )
-    if predicted is not None:
-        fig.add_vline(
-            x=predicted,
-            line={"dash": "dash", "color": NONFINITE_COLOR},
-            annotation_text=f"exp overflows ≈ {predicted:.4g}",
-            annotation_position="top left",
-        )
-    if current is not None:
-        fig.add_vline(
-            x=current,
-            line={"color": "black", "width": 1},
-            annotation_text=f"scale {current:g}",
-            annotation_position="bottom right",
+    marks = [
+        (predicted, f"exp overflows ≈ {predicted:.4g}" if predicted else "", "dash",
+         NONFINITE_COLOR, "predicted"),
+        (current, f"scale {current:g}" if current else "", "solid", "black", "current"),
+    ]  # fmt: skip
+    for value, label, dash, color, name in marks:
+        if value is None or not lo <= value <= hi:
+            continue
+        # The current scale is labelled at the top, the prediction halfway up.
+        top = name == "current"
+        fig.add_trace(
+            go.Scatter(
+                x=[value, value, value],
+                y=[0, 54, 108],
+                mode="lines+text",
+                line={"dash": dash, "color": color, "width": 1.5},
+                text=["", "", label] if top else ["", label, ""],
+                textposition="top right" if top else "middle left",
+                textfont={"color": color, "size": 12},
+                hoverinfo="skip",
+                name=name,
+            )
         )
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        height=260,
-        xaxis={"title": "logit scale (x multiplied by)", "type": "log"},
-        yaxis={"title": "% slices inf/NaN", "range": [-5, 105]},
+        height=280,
+        xaxis={
+            "title": "logit scale (x multiplied by)",
+            "type": "log",
+            "range": [np.log10(lo), np.log10(hi)],
+        },
+        yaxis={"title": "% slices inf/NaN", "range": [-5, 120]},
         showlegend=False,
     )
     return fig

@@ -18,12 +18,12 @@ INLINE_LIMIT = 64
 
 
 def python_literal(a: np.ndarray) -> str:
-    """Nested-list Python source for `a` (``np.nan``/``np.inf`` for non-finite).
+    r"""Return nested-list Python source for `a` (``np.nan``/``np.inf`` for non-finite).
 
     Examples
     --------
     >>> python_literal(np.array([[1.0, np.inf], [np.nan, -0.5]]))
-    '[[1.0, np.inf],\\n [np.nan, -0.5]]'
+    '[[1.0, np.inf],\n [np.nan, -0.5]]'
     """
 
     def scalar(v: float) -> str:
@@ -87,7 +87,7 @@ def snippets(
     ``dx`` of ``sum(g * y)``, and prints both.
     """
     axis_src = repr(axis)
-    t = f"{temperature:g}"
+    t = repr(float(temperature))  # every digit: 1/3 must not become 0.333333
     setup = "\n".join(
         [
             "import numpy as np",
@@ -98,6 +98,10 @@ def snippets(
             _g_source(upstream, g_text, axis_src),
         ]
     )
+    if np.isfinite(x).all():
+        check = f"print(sc.gradcheck(x, g, axis={axis_src}, temperature={t}).verdict)"
+    else:
+        check = "# (no gradient check: finite differences need finite x)"
     numpy_code = f"""{setup}
 import softmax_core as sc
 
@@ -105,7 +109,7 @@ y = sc.softmax(x, axis={axis_src}, temperature={t})
 dx = sc.softmax_vjp(y, g, axis={axis_src}, temperature={t})
 print(y)
 print(dx)
-print(sc.gradcheck(x, g, axis={axis_src}, temperature={t}).verdict)
+{check}
 """
     if isinstance(axis, int):
         torch_forward = f"y = torch.softmax(xt / {t}, dim={axis})"

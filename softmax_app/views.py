@@ -30,13 +30,16 @@ def array_table(a: np.ndarray, *, caption: str = "", digits: int = 8) -> None:
     frame = pd.DataFrame(grid, columns=[str(j) for j in range(grid.shape[1])])
     if caption:
         st.caption(caption)
-    st.dataframe(frame.style.format(f"{{:.{digits}g}}"), use_container_width=True)
+    # na_rep: without it a NaN cell reaches the browser as null and reads "None".
+    st.dataframe(
+        frame.style.format(f"{{:.{digits}g}}", na_rep="NaN"), width="stretch"
+    )
 
 
 def reproduce_in_code(
     inputs: Inputs, results: Mapping[str, np.ndarray], *, note: str = ""
 ) -> None:
-    """The "Reproduce in code" expander: NumPy, PyTorch and JAX, plus downloads."""
+    """Draw the "Reproduce in code" expander: NumPy, PyTorch, JAX and downloads."""
     with st.expander("Reproduce in code"):
         if note:
             st.caption(note)
@@ -48,7 +51,7 @@ def reproduce_in_code(
             inputs.upstream,
             inputs.g_text,
         )
-        for tab, (name, code) in zip(st.tabs(list(codes)), codes.items(), strict=True):
+        for tab, code in zip(st.tabs(list(codes)), codes.values(), strict=True):
             with tab:
                 st.code(code, language="python")
         arrays = {"x": inputs.x, "g": inputs.upstream, **results}
@@ -74,7 +77,7 @@ def reproduce_in_code(
 
 
 def how_it_works(*functions: Callable[..., Any], intro: str = "") -> None:
-    """The "How it works" expander: the source of the core code behind the page."""
+    """Draw the "How it works" expander: the source of the core code behind it."""
     with st.expander("How it works"):
         if intro:
             st.markdown(intro)

@@ -1,0 +1,212 @@
+"""The Explore page (/explore) under AppTest, and its Streamlit-free helpers.
+
+Reference numbers come from scipy's softmax, never from the page's own code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from scipy.special import softmax as scipy_softmax
+
+from softmax_app import arrayview, figures
+from softmax_core._slices import to_slices
+from softmax_core.specs import RandomSpec
+from tests.test_app_common import (
+    BAD_INPUTS,
+    CLASSIC,
+    CLASSIC_Y,
+    chart_specs,
+    decode,
+    errors,
+    open_page,
+    page_text,
+    tables,
+    trace_z,
+)
+
+PAGE = "pages/explore.py"
+X3 = RandomSpec((2, 3, 4), seed=0).generate()
+
+# --- figure helpers -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("axes", "rows", "cols", "ndim", "x_arrow", "y_arrow", "words"),
+    [
+        ((1,), 0, 1, 2, True, False, "each row sums to 1"),
+        ((0,), 0, 1, 2, False, True, "each column sums to 1"),
+        ((0, 1), 0, 1, 2, True, True, "the whole view is one slice"),
+        ((0,), -1, 0, 1, True, False, "the array sums to 1"),
+        ((0, 2), 1, 2, 3, True, False, "dim 0 (not shown)"),
+        ((0,), 1, 2, 3, False, False, "dim 0 (not shown)"),
+        ((2,), 2, 1, 3, False, True, "each column sums to 1"),  # transposed view
+    ],
+)
+def test_softmax_direction(axes, rows, cols, ndim, x_arrow, y_arrow, words):
+    d = figures.softmax_direction(axes, rows, cols, ndim)
+    assert ("→" in d.x_title) == x_arrow
+    assert ("↓" in d.y_title) == y_arrow
+    assert words in d.note
+
+
+def test_softmax_direction_0d():
+    assert "single number" in figures.softmax_direction((), 0, 1, 0).note
+
+
+@pytest.mark.parametrize(("shape", "axes"), [((2, 3, 4), (0, 2)), ((3, 2), (1,)),
+                                             ((2, 2, 3), (0, 1, 2))])  # fmt: skip
+def test_slice_labels_follow_the_slice_order(shape, axes):
+    # Fill each entry with its own index tuple and flatten like the core does.
+    index = np.indices(shape)
+    labels = figures.slice_labels(shape, axes)
+    for position, label in enumerate(labels):
+        entry = tuple(int(to_slices(index[a], axes)[(0,) * (len(shape) - len(axes))]
+                          [position]) for a in axes)  # fmt: skip
+        expected = str(entry[0]) if len(axes) == 1 else str(entry)
+        assert label == expected
+
+
+def test_view_and_slice_labels_index_like_numpy():
+    a = np.arange(24).reshape(2, 3, 4)
+    assert figures.view_label("x", 3, 1, 2, (1,)) == "x[1, :, :]"
+    np.testing.assert_array_equal(arrayview.view_2d(a, 1, 2, (1,)), a[1, :, :])
+    assert figures.slice_label("y", 3, (0, 2), (2,)) == "y[:, 2, :]"
+    np.testing.assert_array_equal(
+        arrayview.slice_at(a, (0, 2), (2,)), a[:, 2, :].ravel()
+    )
+
+
+def test_nonfinite_overlay_covers_exactly_the_bad_cells():
+    z = np.array([[0.5, -np.inf], [np.nan, np.inf]])
+    fig = figures.mark_nonfinite(figures.heatmap(z), z)
+    assert len(fig.data) == 2
+    overlay = fig.data[1]
+    assert np.isnan(np.asarray(overlay.z, dtype=float)[0, 0])
+    assert np.asarray(overlay.text).tolist() == [["", "-inf"], ["NaN", "inf"]]
+    assert overlay.showscale is False
+    finite = np.ones((2, 2))
+    assert len(figures.mark_nonfinite(figures.heatmap(finite), finite).data) == 1
+
+
+def test_sweep_line_marks_current_and_predicted_in_data_coordinates():
+    scales = np.geomspace(1, 1000, 5)
+    fig = figures.sweep_line(scales, [0, 0, 0.5, 1, 1], current=30.0, predicted=177.4)
+    assert isinstance(fig, go.Figure)
+    names = [t.name for t in fig.data]
+    assert names == ["naive softmax", "predicted", "current"]
+    assert set(fig.data[2].x) == {30.0} and set(fig.data[1].x) == {177.4}
+    assert list(fig.data[0].y) == [0, 0, 50, 100, 100]
+    assert fig.layout.xaxis.type == "log"
+    np.testing.assert_allclose(fig.layout.xaxis.range, [0, 3])
+    # a prediction outside the swept range is left out, not stretched to
+    outside = figures.sweep_line(scales, np.zeros(5), predicted=1e6)
+    assert [t.name for t in outside.data] == ["naive softmax"]
+
+
+# --- the page -----------------------------------------------------------------
+
+
+def test_default_input_renders():
+    at = open_page(PAGE)
+    assert errors(at) == []
+    assert at.title[0].value.startswith("Explore")
+    assert set(chart_specs(at)) == {"explore-x", "explore-y", "explore-slice"}
+
+
+def test_classic_numbers_reach_tables_charts_and_text():
+    at = open_page(PAGE, **CLASSIC)
+    assert errors(at) == []
+    x_table, y_table = tables(at)
+    np.testing.assert_array_equal(x_table.to_numpy(), [[1, 2], [3, 4]])
+    np.testing.assert_allclose(y_table.to_numpy(), CLASSIC_Y, rtol=1e-15)
+    specs = chart_specs(at)
+    np.testing.assert_allclose(trace_z(specs["explore-y"]), CLASSIC_Y, rtol=1e-15)
+    np.testing.assert_array_equal(trace_z(specs["explore-x"]), [[1, 2], [3, 4]])
+    bar = specs["explore-slice"]["data"][0]
+    np.testing.assert_allclose(decode(bar["y"]), CLASSIC_Y[0], rtol=1e-15)
+    assert "→" in specs["explore-y"]["layout"]["xaxis"]["title"]["text"]
+    text = page_text(at)
+    assert "each row sums to 1" in text
+    assert "Every slice sums to 1" in text
+
+
+def test_temperature_changes_are_visible():
+    at = open_page(PAGE, **CLASSIC)
+    at.select_slider(key="T").set_value(2.0).run()
+    expected = scipy_softmax(np.array([[1.0, 2.0], [3.0, 4.0]]) / 2, axis=1)
+    np.testing.assert_allclose(tables(at)[1].to_numpy(), expected, rtol=1e-15)
+    bar = chart_specs(at)["explore-slice"]
+    np.testing.assert_allclose(decode(bar["data"][0]["y"]), expected[0], rtol=1e-15)
+    assert "T = 2" in bar["layout"]["title"]["text"]
+
+
+def test_3d_tuple_axis_view_and_slice():
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)", axis="0,2")
+    assert errors(at) == []
+    expected = scipy_softmax(X3, axis=(0, 2))
+    # default view: dims 1 x 2 at index 0 of dim 0
+    np.testing.assert_allclose(
+        trace_z(chart_specs(at)["explore-y"]), expected[0], rtol=1e-13
+    )
+    assert "dim 0 (not shown)" in page_text(at)
+    # show dims 0 x 2 at index 1 of dim 1: one whole slice, its cells sum to 1
+    at.selectbox(key="explore-view-rows").select(0).run()
+    at.number_input(key="explore-view-at-1").set_value(1).run()
+    y = trace_z(chart_specs(at)["explore-y"])
+    np.testing.assert_allclose(y, expected[:, 1, :], rtol=1e-13)
+    assert y.sum() == pytest.approx(1.0)
+    assert "the whole view is one slice" in page_text(at)
+    # the bar chart: the slice at index 2 of dim 1, labelled by (i, k)
+    at.number_input(key="explore-slice-1").set_value(2).run()
+    bar = chart_specs(at)["explore-slice"]["data"][0]
+    np.testing.assert_allclose(
+        decode(bar["y"]), expected[:, 2, :].ravel(), rtol=1e-13
+    )
+    assert bar["x"][:2] == ["(0, 0)", "(0, 1)"]
+
+
+def test_4d_attention_preset_renders():
+    at = open_page(PAGE, x="random(2, 2, 4, 4; seed=0; scale=2)")
+    assert errors(at) == []
+    x = RandomSpec((2, 2, 4, 4), seed=0, scale=2.0).generate()
+    y = trace_z(chart_specs(at)["explore-y"])
+    np.testing.assert_allclose(y, scipy_softmax(x, axis=-1)[0, 0], rtol=1e-13)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0)
+
+
+def test_masked_rows_sum_to_zero_and_say_so():
+    at = open_page(PAGE, x="[[0.5, -inf, 2.0, -inf], [-inf, -inf, -inf, -inf]]")
+    assert errors(at) == []
+    y = trace_z(chart_specs(at)["explore-y"])
+    np.testing.assert_array_equal(y[1], 0.0)
+    np.testing.assert_allclose(y[0], scipy_softmax([0.5, -np.inf, 2.0, -np.inf]))
+    assert "sum to **0** by design" in page_text(at)
+    # the -inf logits are labelled on the x heatmap, not left blank
+    x_spec = chart_specs(at)["explore-x"]
+    assert x_spec["data"][1]["text"][1] == ["-inf"] * 4
+
+
+def test_nan_slice_is_reported():
+    at = open_page(PAGE, x="[[nan, 1], [1, 2]]")
+    assert errors(at) == []
+    assert "contain NaN or +inf" in page_text(at)
+
+
+def test_expanders_show_the_source_and_the_code():
+    at = open_page(PAGE, **CLASSIC)
+    code = "\n".join(c.value for c in at.code)
+    assert "def _softmax(" in code and "def softmax(" in code
+    assert "sc.softmax(x, axis=-1, temperature=1.0)" in code
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"x.npy", "y.npy", "y.csv"} <= labels
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_inputs_show_an_error_and_the_page_still_renders(name):
+    params, parameter = BAD_INPUTS[name]
+    at = open_page(PAGE, **params)
+    assert [e[: len(parameter) + 4] for e in errors(at)] == [f"**{parameter}**"]
+    assert set(chart_specs(at)) == {"explore-x", "explore-y", "explore-slice"}
+    np.testing.assert_allclose(tables(at)[1].to_numpy(), CLASSIC_Y, rtol=1e-15)
