@@ -144,7 +144,8 @@ def step_by_step(inputs: Inputs, steps: sc.VjpSteps | None, expr: str) -> None:
             "two passes over the slice; that is what the gradient above used."
         )
         return
-    tex = sc.vjp_latex(steps)
+    # Six digits for a short slice; four keep a long one's vectors narrow.
+    tex = sc.vjp_latex(steps, digits=6 if steps.n <= 4 else 4)
     t_note = "" if inputs.temperature == 1 else ", divided by T"
     st.markdown("**1. The slice's output y and its upstream gradient g**")
     st.latex(tex.inputs)

@@ -50,10 +50,11 @@ def _entry_args(entry: sc.GalleryEntry) -> tuple[str, str, str, str]:
     """The callback arguments that load a gallery entry's own example."""
     x = np.asarray(entry.x, dtype=np.float64)
     axis_text = format_axis(normalize_axes(entry.axis, x.shape, "gallery"), x.ndim)
+    # One line each, so a shared link carries no newlines.
     return (
-        format_array(x),
+        format_array(x).replace("\n", ""),
         axis_text,
-        format_array(np.asarray(entry.upstream, dtype=np.float64)),
+        format_array(np.asarray(entry.upstream, dtype=np.float64)).replace("\n", ""),
         entry.name,
     )
 
@@ -229,7 +230,9 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
         view = arrayview.view_2d(array, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
         with column:
             if kind == "signed":
-                fig = figures.heatmap(view, diverging=True, title=title)
+                fig = figures.heatmap(
+                    view, diverging=True, title=title, value_format=".3~g"
+                )
             else:
                 fig = figures.log_error_heatmap(view, title=title + " (log scale)")
             st.plotly_chart(fig, key=f"gradcheck-{kind}-{title.split()[0]}")
@@ -264,7 +267,8 @@ def all_ones_lesson(inputs: Inputs) -> None:
     constant = explain.constant_along_slices(inputs.upstream, inputs.axes)
     now = (
         " Your upstream gradient is constant along each slice right now, so the "
-        "true gradient is zero and every implementation here agrees with it."
+        "true gradient is zero, and any backward pass that also returns zero, the "
+        "stale counter included, passes here."
         if constant
         else ""
     )

@@ -322,7 +322,9 @@ class VjpLatex:
         )
 
 
-def vjp_latex(steps: VjpSteps, digits: int = 6, max_entries: int = 8) -> VjpLatex:
+def vjp_latex(
+    steps: VjpSteps, digits: int = 6, max_entries: int = 8, max_columns: int = 6
+) -> VjpLatex:
     r"""Write the steps of one slice's backward pass as LaTeX with its numbers.
 
     Parameters
@@ -332,9 +334,12 @@ def vjp_latex(steps: VjpSteps, digits: int = 6, max_entries: int = 8) -> VjpLate
     digits : int, default 6
         Significant digits of every number.
     max_entries : int, default 8
-        Vectors longer than this (and matrices with more rows or columns) are
-        abbreviated with dots; the dot product lists its terms only for
-        ``n <= 4``.
+        Vectors longer than this are abbreviated with dots.
+    max_columns : int, default 6
+        Jacobians with more rows or columns than this are abbreviated with dots,
+        so the matrix fits a page. The product :math:`J g` is written with the
+        matrix itself only for ``n <= 4`` (else as ``J`` times the vector), and
+        the dot product lists its terms only for ``n <= 4``.
 
     Returns
     -------
@@ -357,7 +362,7 @@ def vjp_latex(steps: VjpSteps, digits: int = 6, max_entries: int = 8) -> VjpLate
         return latex_vector(v, digits, max_entries)
 
     def mat(m: FloatArray) -> str:
-        return latex_matrix(m, digits, max_entries)
+        return latex_matrix(m, digits, max_columns)
 
     def num(v: float) -> str:
         return latex_number(v, digits)
@@ -372,8 +377,9 @@ def vjp_latex(steps: VjpSteps, digits: int = 6, max_entries: int = 8) -> VjpLate
         rf"J = {t_factor}\left(\operatorname{{diag}}(y) - y y^\top\right) "
         rf"= {mat(steps.jacobian)}"
     )
+    matrix = mat(steps.jacobian) if steps.n <= 4 else r"J\,"
     product = (
-        rf"J^\top g = J g = {mat(steps.jacobian)} {vec(steps.g)} "
+        rf"J^\top g = J g = {matrix} {vec(steps.g)} "
         rf"= {vec(steps.jacobian_product)}"
     )
     if 0 < steps.n <= 4:

@@ -206,6 +206,10 @@ def test_vjp_latex_temperature_and_long_slices() -> None:
     assert r"T = 2" in tex.inputs
     assert r"\frac{1}{2}" in tex.formula and r"\frac{1}{T}" in tex.jacobian
     assert r"\ddots" in tex.jacobian and r"\vdots" in tex.formula
+    # The Jacobian is cut to 6 x 6, and J g names J instead of repeating it.
+    rows = tex.jacobian.split(r"\begin{pmatrix} ")[1].split(r" \\ ")
+    assert len(rows) == 6 and rows[0].count(" & ") == 5
+    assert tex.jacobian_product.startswith(r"J^\top g = J g = J\, \begin{pmatrix}")
     assert "\\cdot" not in tex.dot  # no term-by-term sum for n = 30
     last = latex_number(steps.vjp[-1], 4)
     assert tex.formula.endswith(f"{last} \\end{{pmatrix}}")
