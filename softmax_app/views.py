@@ -14,7 +14,7 @@ from softmax_app.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.panel import Inputs
 from softmax_app.snippets import snippets
 
-__all__ = ["array_table", "how_it_works", "reproduce_in_code"]
+__all__ = ["array_table", "display_frame", "how_it_works", "reproduce_in_code"]
 
 #: Tables show at most this many rows and columns; plots carry the rest.
 MAX_TABLE_CELLS = 10_000
@@ -30,10 +30,18 @@ def array_table(a: np.ndarray, *, caption: str = "", digits: int = 8) -> None:
     frame = pd.DataFrame(grid, columns=[str(j) for j in range(grid.shape[1])])
     if caption:
         st.caption(caption)
-    # na_rep: without it a NaN cell reaches the browser as null and reads "None".
-    st.dataframe(
-        frame.style.format(f"{{:.{digits}g}}", na_rep="NaN"), width="stretch"
-    )
+    st.dataframe(display_frame(frame, digits), width="stretch")
+
+
+def display_frame(frame: pd.DataFrame, digits: int = 8) -> Any:
+    """Format a numeric table for st.dataframe with `digits` significant digits.
+
+    A NaN cell reaches the browser as null and reads "None" whatever the
+    Styler says, so a table holding NaN is sent as text ("NaN", "inf").
+    """
+    if frame.isna().to_numpy().any():
+        return frame.map(lambda v: "NaN" if np.isnan(v) else f"{v:.{digits}g}")
+    return frame.style.format(f"{{:.{digits}g}}")
 
 
 def reproduce_in_code(

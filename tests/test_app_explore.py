@@ -188,10 +188,16 @@ def test_masked_rows_sum_to_zero_and_say_so():
     assert x_spec["data"][1]["text"][1] == ["-inf"] * 4
 
 
-def test_nan_slice_is_reported():
+def test_nan_slice_is_reported_and_tabulated_as_nan_not_none_regression():
     at = open_page(PAGE, x="[[nan, 1], [1, 2]]")
     assert errors(at) == []
     assert "contain NaN or +inf" in page_text(at)
+    x_table, y_table = tables(at)
+    # st.dataframe shows a NaN cell as "None": tables with NaN are sent as text
+    assert list(x_table.iloc[0]) == ["NaN", "1"]
+    assert list(y_table.iloc[0]) == ["NaN", "NaN"]
+    expected = scipy_softmax([1.0, 2.0])
+    np.testing.assert_allclose(y_table.iloc[1].astype(float), expected, rtol=1e-7)
 
 
 def test_expanders_show_the_source_and_the_code():
