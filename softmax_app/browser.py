@@ -74,12 +74,30 @@ HOW_TO_GET_CHROMIUM = (
 
 _DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
-#: The app root element carries the script runner's state; "notRunning" means
-#: the last run finished and every element on screen is current.
-_APP_IDLE = (
-    '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-    '[data-test-script-state="notRunning"]'
-)
+# The page is "rendered" when all of these hold:
+# * the app root reports the last script run finished ("notRunning") while
+#   connected (a fresh page says "initial" first);
+# * the page's title (an h1 in the main area) is there: on a fresh session the
+#   entry script may finish a first run before the page has drawn anything;
+# * no element is still a placeholder: Streamlit loads the code of many
+#   elements (Plotly charts, page links, download buttons) on first use and
+#   shows a skeleton until it arrives, *after* the run has finished;
+# * every Plotly chart has drawn its traces, and there are at least `n`.
+_RENDERED_JS = """
+n => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute("data-test-connection-state") !== "CONNECTED"
+      || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+  const drawn = charts.filter((c) => {
+    const plot = c.querySelector(".js-plotly-plot");
+    return plot && plot.data && plot.data.length;
+  });
+  return drawn.length === charts.length && drawn.length >= n;
+}
+"""
 
 # Plotly keeps each chart's traces on its div as `.data`. Arrays sent by
 # Plotly's Python side arrive base64-encoded ({dtype, bdata, shape}); Plotly.js
@@ -244,21 +262,12 @@ def serve_app(
 
 
 def wait_for_app(page: Page, *, charts: int = 1, timeout: float = 60_000) -> None:
-    """Wait until the script run has finished and at least `charts` charts are drawn.
+    """Wait until the page is fully rendered, with at least `charts` Plotly charts.
 
-    A fresh page first shows the "initial" state; the idle state counts only
-    once the server has connected.
+    Fully rendered: the script run has finished, the page title is shown, no
+    element is a loading placeholder and every chart has drawn its data.
     """
-    page.wait_for_selector(_APP_IDLE, state="attached", timeout=timeout)
-    if charts:
-        page.wait_for_function(
-            "n => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-            ".filter(el => el.data && el.data.length).length >= n",
-            arg=charts,
-            timeout=timeout,
-        )
-    # A rerun may still be queued (e.g. a widget committed on load).
-    page.wait_for_selector(_APP_IDLE, state="attached", timeout=timeout)
+    page.wait_for_function(_RENDERED_JS, arg=charts, timeout=timeout, polling="raf")
 
 
 def _decode(value: Any) -> Any:
@@ -294,11 +303,11 @@ def chart_signature(page: Page) -> str:
 def wait_for_charts_to_change(
     page: Page, before: str, *, timeout: float = 60_000
 ) -> None:
-    """Wait until the charts' fingerprint differs from `before` and the run is done."""
+    """Wait until the charts' fingerprint differs from `before`, fully rendered."""
     page.wait_for_function(
         f"before => ({_CHART_SIGNATURE_JS})() !== before",
         arg=before,
         timeout=timeout,
         polling="raf",
     )
-    page.wait_for_selector(_APP_IDLE, state="attached", timeout=timeout)
+    wait_for_app(page, charts=0, timeout=timeout)

@@ -112,7 +112,6 @@ class App:
         return page
 
     def settle(self, page: Page, *, charts: int = 1) -> None:
-        page.wait_for_selector(f"{MAIN} h1", timeout=60_000)
         appbrowser.wait_for_app(page, charts=charts)
         self.assert_no_exception(page)
 
