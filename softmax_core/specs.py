@@ -162,7 +162,7 @@ def parse_axis(text: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     """
     cleaned = text.strip().strip("()[]").strip()
     if cleaned.lower() in ("none", "all", ""):
-        return normalize_axes(None, shape, "axis")
+        return tuple(range(len(shape)))
     pieces = [p.strip() for p in cleaned.split(",") if p.strip()]
     try:
         values = [int(p) for p in pieces]
@@ -171,7 +171,11 @@ def parse_axis(text: str, shape: tuple[int, ...]) -> tuple[int, ...]:
             f"axis {text!r} is not an axis: write an int (1, -1), a tuple (0,2) "
             f"or none"
         ) from None
-    return normalize_axes(tuple(values), shape, "axis")
+    try:
+        return normalize_axes(tuple(values), shape, "parse_axis")
+    except ValueError as exc:
+        # The panel names the parameter itself; drop the function prefix.
+        raise ValueError(str(exc).removeprefix("parse_axis: ")) from None
 
 
 def format_axis(axes: tuple[int, ...], ndim: int) -> str:
@@ -265,7 +269,8 @@ def make_upstream(
             # NaN-safe argmax: a NaN slice just marks its first entry.
             index = np.argmax(np.nan_to_num(slices, nan=-np.inf), axis=-1)
             np.put_along_axis(hot, index[..., None], 1.0, axis=-1)
-        return np.ascontiguousarray(from_slices(hot, x.shape, axes))
+        # np.array, not np.ascontiguousarray, which turns a 0-d array into 1-d.
+        return np.array(from_slices(hot, x.shape, axes), order="C")
     if parse is None:
         raise ValueError(
             f"g {text!r} is not one of {', '.join(UPSTREAM_KEYWORDS)}"

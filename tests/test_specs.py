@@ -117,3 +117,17 @@ def test_upstream_array_shape_mismatch_names_both_shapes():
 
     with pytest.raises(ValueError, match=r"g has shape \(3,\) but x has shape \(2, 2\)"):
         make_upstream("[1, 2, 3]", np.zeros((2, 2)), (1,), parse=parse_array)
+
+
+def test_scalar_input_has_no_axes_and_a_scalar_upstream():
+    # Regression: a 0-d x gave a (1,)-shaped onehot upstream.
+    x = np.array(5.0)
+    assert parse_axis("none", x.shape) == ()
+    assert make_upstream("onehot", x, ()).shape == ()
+    assert make_upstream("ones", x, ()).shape == ()
+
+
+def test_parse_axis_error_has_no_function_prefix():
+    with pytest.raises(ValueError) as info:
+        parse_axis("5", (2, 2))
+    assert str(info.value).startswith("axis 5 is out of range")
