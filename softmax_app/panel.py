@@ -260,7 +260,8 @@ def _input_widgets(errors: list[str]) -> Inputs:
 
     choices = axis_choices(x.shape)
     try:
-        axes = parse_axis(str(st.session_state["axis"]), x.shape)
+        # A single number has no axes: its softmax is 1 whatever was asked.
+        axes = parse_axis(str(st.session_state["axis"]), x.shape) if x.ndim else ()
     except ValueError as exc:
         errors.append(f"**axis**: {exc}. Using the last axis (-1).")
         axes = parse_axis("-1", x.shape) if x.ndim else ()
