@@ -2,7 +2,7 @@
 
 Run with ``make run`` (or ``streamlit run app.py``). The input panel is built
 here, before the page, so its values survive page switches; each page lives in
-``pages/`` and reads the panel with ``softmax_app.panel.current_inputs()``.
+``app_pages/`` and reads the panel with ``softmax_app.panel.current_inputs()``.
 """
 
 import streamlit as st
@@ -13,11 +13,15 @@ from softmax_app.panel import input_panel
 st.set_page_config(page_title="Softmax Lab", page_icon="🧮", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/explore.py", title="Explore", icon="🔍", url_path="explore"),
-    st.Page("pages/backward.py", title="Backward", icon="↩️", url_path="backward"),
-    st.Page("pages/gradcheck.py", title="Gradcheck", icon="✅", url_path="gradcheck"),
-    st.Page("pages/stability.py", title="Stability", icon="🧯", url_path="stability"),
+    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("app_pages/explore.py", title="Explore", icon="🔍", url_path="explore"),
+    st.Page("app_pages/backward.py", title="Backward", icon="↩️", url_path="backward"),
+    st.Page(
+        "app_pages/gradcheck.py", title="Gradcheck", icon="✅", url_path="gradcheck"
+    ),
+    st.Page(
+        "app_pages/stability.py", title="Stability", icon="🧯", url_path="stability"
+    ),
 ]
 
 page = st.navigation(PAGES)

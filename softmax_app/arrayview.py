@@ -14,10 +14,8 @@ from softmax_core._slices import batch_shape, to_slices
 __all__ = ["pick_slice", "pick_view", "slice_at", "view_2d"]
 
 
-def view_2d(
-    a: np.ndarray, rows: int, cols: int, index: tuple[int, ...]
-) -> np.ndarray:
-    """The 2-D section of `a` over dims `rows` x `cols`; `index` fixes the others.
+def view_2d(a: np.ndarray, rows: int, cols: int, index: tuple[int, ...]) -> np.ndarray:
+    """Return the 2-D section of `a` over dims `rows` x `cols` at `index`.
 
     `index` lists one position per remaining dimension, in order. A 0-D array
     becomes 1x1 and a 1-D array one row.
@@ -36,8 +34,10 @@ def view_2d(
     return picked[tuple(index[: len(rest)])] if rest else picked
 
 
-def slice_at(a: np.ndarray, axes: tuple[int, ...], index: tuple[int, ...]) -> np.ndarray:
-    """The flattened softmax slice of `a` at batch position `index` (shape (n,))."""
+def slice_at(
+    a: np.ndarray, axes: tuple[int, ...], index: tuple[int, ...]
+) -> np.ndarray:
+    """Return the flattened softmax slice of `a` at batch position `index`."""
     return to_slices(np.asarray(a), axes)[tuple(index)]
 
 
@@ -70,7 +70,9 @@ def pick_view(shape: tuple[int, ...], key: str) -> tuple[int, int, tuple[int, ..
     return rows, cols, index
 
 
-def pick_slice(shape: tuple[int, ...], axes: tuple[int, ...], key: str) -> tuple[int, ...]:
+def pick_slice(
+    shape: tuple[int, ...], axes: tuple[int, ...], key: str
+) -> tuple[int, ...]:
     """Widgets choosing one softmax slice: an index along each non-softmax dim."""
     batch = batch_shape(shape, axes)
     if not batch or 0 in batch:

@@ -33,7 +33,6 @@ __all__ = [
     "Inputs",
     "current_inputs",
     "input_panel",
-    "require_router",
 ]
 
 #: Default value of every URL parameter; a default is left out of the URL.
@@ -330,26 +329,8 @@ def input_panel() -> Inputs:
     return inputs
 
 
-def require_router() -> None:
-    """Make sure ``app.py`` runs and routes to the page, not the page file alone.
-
-    Streamlit treats a project with a ``pages/`` folder as a legacy multipage
-    app until ``st.navigation`` is first called: the first request after the
-    server starts (say, a shared ``/explore?x=...`` link), and every AppTest
-    rerun, runs the page file on its own, without app.py's page config,
-    navigation, panel errors and URL sync. Turn that mode off and rerun, so
-    app.py runs and routes back to this page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def current_inputs() -> Inputs:
     """Return the inputs the panel produced in this run (pages call this)."""
-    require_router()
     inputs = st.session_state.get(_INPUTS)
     if inputs is None:  # a page run on its own, e.g. in a test
         inputs = input_panel()

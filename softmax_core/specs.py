@@ -168,8 +168,7 @@ def parse_axis(text: str, shape: tuple[int, ...]) -> tuple[int, ...]:
         values = [int(p) for p in pieces]
     except ValueError:
         raise ValueError(
-            f"axis {text!r} is not an axis: write an int (1, -1), a tuple (0,2) "
-            f"or none"
+            f"axis {text!r} is not an axis: write an int (1, -1), a tuple (0,2) or none"
         ) from None
     try:
         return normalize_axes(tuple(values), shape, "parse_axis")
@@ -201,8 +200,11 @@ def axis_choices(shape: tuple[int, ...]) -> dict[str, str]:
 
     Examples
     --------
-    >>> axis_choices((2, 3))
-    {'-1': '-1 (last axis, length 3)', '0': '0 (length 2)', 'none': 'none (all axes, 6 entries)'}
+    >>> for text, label in axis_choices((2, 3)).items():
+    ...     print(text, "->", label)
+    -1 -> -1 (last axis, length 3)
+    0 -> 0 (length 2)
+    none -> none (all axes, 6 entries)
     """
     ndim = len(shape)
     choices: dict[str, str] = {}
@@ -272,9 +274,7 @@ def make_upstream(
         # np.array, not np.ascontiguousarray, which turns a 0-d array into 1-d.
         return np.array(from_slices(hot, x.shape, axes), order="C")
     if parse is None:
-        raise ValueError(
-            f"g {text!r} is not one of {', '.join(UPSTREAM_KEYWORDS)}"
-        )
+        raise ValueError(f"g {text!r} is not one of {', '.join(UPSTREAM_KEYWORDS)}")
     g = np.asarray(parse(text), dtype=np.float64)
     if g.shape != x.shape:
         raise ValueError(

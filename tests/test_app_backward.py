@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from softmax_app import figures
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/backward.py"
+PAGE = "app_pages/backward.py"
 CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
 # sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
 SIGMA_PRODUCT = 0.19661193324148185

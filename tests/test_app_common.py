@@ -139,9 +139,9 @@ def test_temperature_between_slider_notches_is_kept():
 
 
 def test_switching_pages_keeps_the_panel():
-    at = open_page("pages/explore.py", **CLASSIC, T="2")
+    at = open_page("app_pages/explore.py", **CLASSIC, T="2")
     at.text_area(key="x").input("[[0, 1, 5], [2, 2, 2]]").run()
-    for page in ("pages/stability.py", "pages/home.py", "pages/explore.py"):
+    for page in ("app_pages/stability.py", "app_pages/home.py", "app_pages/explore.py"):
         at.switch_page(page).run()
         assert_no_exception(at)
         assert at.text_area(key="x").value == "[[0, 1, 5], [2, 2, 2]]"
@@ -151,10 +151,10 @@ def test_switching_pages_keeps_the_panel():
 
 
 def test_rerun_still_runs_the_router_regression_legacy_pages_folder():
-    # Streamlit treats a project with a pages/ folder as a legacy multipage app
-    # until st.navigation runs; AppTest resets that flag on every run, so a
-    # second run used to execute the page file alone: no panel, no st.error.
-    at = open_page("pages/explore.py", x="[[1,2],[3]]")
+    # Streamlit treats a folder named exactly pages/ beside app.py as a legacy
+    # multipage app: a fresh server (and every AppTest rerun) ran the page file
+    # alone, with no panel and no st.error. The pages now live in app_pages/.
+    at = open_page("app_pages/explore.py", x="[[1,2],[3]]")
     for _ in range(2):
         assert at.text_area(key="x").value == "[[1,2],[3]]"
         assert any("**x**" in e for e in errors(at))

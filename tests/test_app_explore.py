@@ -26,7 +26,7 @@ from tests.test_app_common import (
     trace_z,
 )
 
-PAGE = "pages/explore.py"
+PAGE = "app_pages/explore.py"
 X3 = RandomSpec((2, 3, 4), seed=0).generate()
 
 # --- figure helpers -----------------------------------------------------------

@@ -21,7 +21,7 @@ from softmax_app import compute, figures
 from softmax_core import IMPLEMENTATIONS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/gradcheck.py"
+PAGE = "app_pages/gradcheck.py"
 CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
 # sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
 SIGMA_PRODUCT = 0.19661193324148185

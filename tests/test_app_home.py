@@ -41,7 +41,7 @@ def test_page_links_cover_every_page_and_lead_there():
     assert set(links) == set(PAGES)
     for page, word in PAGES.items():
         assert links[page].startswith(word)
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert_no_exception(at)
         assert at.title[0].value.startswith(word)
 
@@ -59,15 +59,15 @@ def test_shared_links_in_the_text_open_cleanly():
         page = parts.path.strip("./")
         params = dict(parse_qsl(parts.query))
         assert page in PAGES and params["x"] == "[[1,2],[3,4]]"
-        linked = open_page(f"pages/{page}.py", **params)
+        linked = open_page(f"app_pages/{page}.py", **params)
         assert errors(linked) == []
         assert linked.session_state["_inputs"].axes == (1,)
 
 
 def test_home_keeps_the_panel_values():
     at = open_page(None, **CLASSIC, T="3")
-    at.switch_page("pages/explore.py").run()
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/explore.py").run()
+    at.switch_page("app_pages/home.py").run()
     assert at.select_slider(key="T").value == 3.0
     assert at.query_params["T"] == "3"
 
@@ -75,6 +75,6 @@ def test_home_keeps_the_panel_values():
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
 def test_bad_inputs_show_an_error_on_home_too(name):
     params, parameter = BAD_INPUTS[name]
-    at = open_page("pages/home.py", **params)
+    at = open_page("app_pages/home.py", **params)
     assert [e[: len(parameter) + 4] for e in errors(at)] == [f"**{parameter}**"]
     assert at.title[0].value == "Softmax Lab"

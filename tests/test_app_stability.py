@@ -25,7 +25,7 @@ from tests.test_app_common import (
     trace_z,
 )
 
-PAGE = "pages/stability.py"
+PAGE = "app_pages/stability.py"
 CHARTS = {
     "stability-naive",
     "stability-stable",

@@ -115,7 +115,9 @@ def test_upstream_keywords():
 def test_upstream_array_shape_mismatch_names_both_shapes():
     from softmax_core import parse_array
 
-    with pytest.raises(ValueError, match=r"g has shape \(3,\) but x has shape \(2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"g has shape \(3,\) but x has shape \(2, 2\)"
+    ):
         make_upstream("[1, 2, 3]", np.zeros((2, 2)), (1,), parse=parse_array)
 
 

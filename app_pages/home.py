@@ -1,8 +1,5 @@
 import streamlit as st
 
-from softmax_app.panel import require_router
-
-require_router()
 st.title("Softmax Lab")
 st.markdown(
     r"""
@@ -32,18 +29,18 @@ to 1. (The buggy loop also gives zero there, which is why the bug hid.)
 )
 
 st.subheader("Pages")
-st.page_link("pages/explore.py", label="Explore: the forward pass", icon="🔍")
+st.page_link("app_pages/explore.py", label="Explore: the forward pass", icon="🔍")
 st.caption("Input and output side by side, heatmaps, one slice's probabilities.")
 st.page_link(
-    "pages/backward.py", label="Backward: Jacobians and the VJP", icon="↩️"
+    "app_pages/backward.py", label="Backward: Jacobians and the VJP", icon="↩️"
 )
 st.caption("Each slice's Jacobian as a heatmap, and the gradient step by step.")
 st.page_link(
-    "pages/gradcheck.py", label="Gradcheck: numeric vs analytic", icon="✅"
+    "app_pages/gradcheck.py", label="Gradcheck: numeric vs analytic", icon="✅"
 )
 st.caption("Finite differences against the backward pass, and a gallery of bugs.")
 st.page_link(
-    "pages/stability.py", label="Stability: overflow and log-softmax", icon="🧯"
+    "app_pages/stability.py", label="Stability: overflow and log-softmax", icon="🧯"
 )
 st.caption("Why the max shift and log-softmax matter, and what float16 does.")
 
