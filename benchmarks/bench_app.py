@@ -84,7 +84,6 @@ def open_page(browser: Browser, target: str, charts: int) -> tuple[Page, float]:
     page = context.new_page()
     start = time.perf_counter()
     page.goto(target)
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
     wait_for_app(page, charts=charts, timeout=120_000)
     elapsed = time.perf_counter() - start
     if page.locator('[data-testid="stException"]').count():

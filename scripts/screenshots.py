@@ -77,7 +77,6 @@ def main() -> int:
                 page = context.new_page()
                 query = urlencode(params, quote_via=quote)
                 page.goto(f"{url}/{path}" + (f"?{query}" if query else ""))
-                page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
                 wait_for_app(page, charts=charts)
                 if page.locator('[data-testid="stException"]').count():
                     print(f"{name}: the page shows a traceback", file=sys.stderr)
