@@ -67,13 +67,15 @@ __all__ = [
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: Entries per block along a contiguous slice: 8 KiB of float64, stays in L1.
-_BLOCK = 1024
-#: Bytes of one band of slices (``n * width * itemsize``) kept in L2 between
-#: the two passes of the column kernels.
-_BAND_BYTES = 256 * 1024
-#: Entries of one band read per step of the column kernels (about 8 KiB).
-_STEP_ENTRIES = 1024
+# Sizes, chosen for a 2 MiB L2 cache per core. A block is read from memory once
+# (for its max) and then again from L2 (for its exps and the output), so the
+# parked exps and the block together must fit.
+#: Bytes per block of a contiguous slice (the rows kernels).
+_BLOCK_BYTES = 256 * 1024
+#: Bytes of one row of a band (the columns kernels): one page.
+_BAND_ROW_BYTES = 4096
+#: Bytes per step of a band: its rows are read twice in a row, from L1.
+_STEP_BYTES = 32 * 1024
 
 
 def available() -> bool:
@@ -209,18 +211,23 @@ if numba is not None:
 
 
 # --- small helpers ----------------------------------------------------------
+#
+# Hot loops take whole 1-D views and index them from 0: a loop over
+# ``range(b0, b1)`` with a run-time start makes numba check every index for
+# negative wrap-around, and runs half as fast.
 
 
 @_njit()
-def _block_max(x: FloatArray, b0: int, b1: int) -> Any:
-    """Max of ``x[b0:b1]`` ignoring NaN (``-inf`` when empty or all NaN).
+def _max(x: FloatArray) -> Any:
+    """Max of the 1-D view `x` ignoring NaN (``-inf`` when all NaN).
 
     Eight independent running maxima so the loop vectorises; a single
     ``m = max(m, v)`` chain is bound by its latency.
     """
-    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = _cast_like(-np.inf, x[b0])
-    i = b0
-    while i + 8 <= b1:
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = _cast_like(-np.inf, x[0])
+    n = x.shape[0]
+    i = 0
+    while i + 8 <= n:
         v = x[i]
         m0 = v if v > m0 else m0
         v = x[i + 1]
@@ -238,7 +245,7 @@ def _block_max(x: FloatArray, b0: int, b1: int) -> Any:
         v = x[i + 7]
         m7 = v if v > m7 else m7
         i += 8
-    while i < b1:
+    while i < n:
         v = x[i]
         m0 = v if v > m0 else m0
         i += 1
@@ -253,17 +260,17 @@ def _block_max(x: FloatArray, b0: int, b1: int) -> Any:
 
 # Summation order is free here (and only here): "reassoc" lets the loops vectorise.
 @_njit(fastmath={"reassoc", "contract"})
-def _block_sum(x: FloatArray, b0: int, b1: int) -> float:
-    """Sum of ``x[b0:b1]``, accumulated in float64."""
+def _sum(x: FloatArray) -> float:
+    """Sum of the 1-D view `x`, accumulated in float64."""
     s = 0.0
-    for i in range(b0, b1):
+    for i in range(x.shape[0]):
         s += x[i]
     return s
 
 
 @_njit(fastmath={"reassoc", "contract"})
-def _block_dot(x: FloatArray, y: FloatArray) -> float:
-    """``sum(x * y)`` of two 1-D arrays, accumulated in float64."""
+def _dot(x: FloatArray, y: FloatArray) -> float:
+    """``sum(x * y)`` of two 1-D views, accumulated in float64."""
     s = 0.0
     for i in range(x.shape[0]):
         s += np.float64(x[i]) * np.float64(y[i])
@@ -292,24 +299,40 @@ def _has_nan(x: FloatArray) -> bool:
 
 
 @_njit()
-def _exps(
-    x: FloatArray, out: FloatArray, b0: int, b1: int, m: Any, t: Any, scale: float
-) -> None:
-    """``out[i] = exp((x[i] - m) / t) * scale`` for ``b0 <= i < b1``."""
+def _exps(x: FloatArray, m: Any, t: Any, scale: float, out: FloatArray) -> None:
+    """``out = exp((x - m) / t) * scale`` over 1-D views."""
     # Dividing by T = 1 changes nothing, and the division is the slowest step.
     if t == 1.0:
         if scale == 1.0:
-            for i in range(b0, b1):
+            for i in range(x.shape[0]):
                 out[i] = _exp(x[i] - m)
         else:
-            for i in range(b0, b1):
+            for i in range(x.shape[0]):
                 out[i] = _exp(x[i] - m) * scale
     elif scale == 1.0:
-        for i in range(b0, b1):
+        for i in range(x.shape[0]):
             out[i] = _exp((x[i] - m) / t)
     else:
-        for i in range(b0, b1):
+        for i in range(x.shape[0]):
             out[i] = _exp((x[i] - m) / t) * scale
+
+
+@_njit()
+def _scale(out: FloatArray, scale: float) -> None:
+    """``out *= scale`` over a 1-D view."""
+    for i in range(out.shape[0]):
+        out[i] = out[i] * scale
+
+
+@_njit()
+def _log_finish(x: FloatArray, m: Any, t: Any, lse: float, out: FloatArray) -> None:
+    """``out = (x - m) / t - lse`` over 1-D views."""
+    if t == 1.0:
+        for i in range(x.shape[0]):
+            out[i] = (x[i] - m) - lse
+    else:
+        for i in range(x.shape[0]):
+            out[i] = (x[i] - m) / t - lse
 
 
 @_njit()
@@ -320,9 +343,10 @@ def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
     total = 0.0
     final_from = 0  # first block whose exps were taken with the final max
     poisoned = False
-    for b0 in range(0, n, _BLOCK):
-        b1 = min(b0 + _BLOCK, n)
-        bm = _block_max(x, b0, b1)
+    block = _BLOCK_BYTES // x.itemsize
+    for b0 in range(0, n, block):
+        xb = x[b0 : b0 + block]
+        bm = _max(xb)
         if bm > m:
             # Online softmax: the running sum was taken relative to the old
             # max; exp(-inf) = 0 covers the first finite block.
@@ -335,12 +359,14 @@ def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
         if m == -np.inf:
             # All -inf so far: nothing to add, but a NaN here poisons the slice
             # (the exps that would carry it are skipped).
-            if _has_nan(x[b0:b1]):
+            if _has_nan(xb):
                 poisoned = True
                 break
             continue
-        _exps(x, out, b0, b1, m, t, 1.0)
-        total += _block_sum(out, b0, b1)
+        # Park the block's exps in `out` while it is in L2, and sum them.
+        ob = out[b0 : b0 + block]
+        _exps(xb, m, t, 1.0, ob)
+        total += _sum(ob)
     # Past the first finite max, NaN reaches `total` through exp(NaN).
     if poisoned or total != total:
         out[:] = np.nan
@@ -348,14 +374,13 @@ def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
         # Every entry is -inf: softmax 0, log-softmax -inf (reference: shift 0).
         out[:] = -np.inf if log else 0.0
     elif log:
-        lse = math.log(total)
-        for i in range(n):
-            out[i] = (x[i] - m) / t - lse
+        _log_finish(x, m, t, math.log(total), out)
     else:
+        # Blocks before the final max was found are recomputed, so every
+        # output is exp((x - max) / T) / sum, as in the reference.
         inv = 1.0 / total
-        _exps(x, out, 0, final_from, m, t, inv)
-        for i in range(final_from, n):
-            out[i] = out[i] * inv
+        _exps(x[:final_from], m, t, inv, out[:final_from])
+        _scale(out[final_from:], inv)
 
 
 @_njit(parallel=True)
@@ -369,56 +394,149 @@ def forward_rows(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
 
 
 # --- forward: strided slices --------------------------------------------------
+#
+# A band is ``x[:, i0:i1]`` of a 2-D ``(n, inner)`` array: `width` neighbouring
+# slices, one per column, at most a page wide so its rows stream well. The
+# helpers below take one row of a band, a contiguous 1-D view, so that LLVM
+# vectorises across the columns.
+#
+# A band of a long axis does not stay in cache (with a power-of-two `inner`
+# its rows even compete for the same cache sets), so the column kernel is the
+# textbook two-pass online softmax: pass 1 reads the band once for the running
+# max and sum (step by step: a step's max, then its exps from L1), pass 2
+# reads it again to write exp((x - max) / T) / sum.
 
 
 @_njit()
-def _band_width(n: int, inner: int, itemsize: int) -> int:
-    """Slices per band: a multiple of 16 whose band fits :data:`_BAND_BYTES`."""
-    w = _BAND_BYTES // max(1, n * itemsize)
-    w = max(16, (w // 16) * 16)
-    return min(w, inner)
+def _band_width(inner: int, itemsize: int) -> int:
+    """Slices per band: :data:`_BAND_ROW_BYTES` worth, or all of `inner`."""
+    return min(inner, _BAND_ROW_BYTES // itemsize)
+
+
+@_njit()
+def _fold_max(row: FloatArray, acc: FloatArray) -> None:
+    """``acc = max(acc, row)`` entrywise, ignoring NaN in `row`."""
+    for c in range(row.shape[0]):
+        v = row[c]
+        acc[c] = v if v > acc[c] else acc[c]
+
+
+@_njit()
+def _rescale(m: FloatArray, new_max: FloatArray, t: Any, total: FloatArray) -> None:
+    """Raise the running max `m` to `new_max`, rescaling the running sums.
+
+    ``total`` was summed relative to ``m``; relative to the new max it is
+    ``total * exp((m - new) / t)`` (0 when ``m`` was ``-inf``).
+    """
+    tt = np.float64(t)
+    for c in range(m.shape[0]):
+        old = m[c]
+        new = new_max[c] if new_max[c] > old else old
+        factor = _exp((np.float64(old) - np.float64(new)) / tt)
+        total[c] = total[c] * factor if new != old else total[c]
+        m[c] = new
+
+
+@_njit()
+def _finite_or_zero(m: FloatArray, shift: FloatArray) -> None:
+    """``shift = m`` where finite, else 0 (the reference's shift)."""
+    for c in range(m.shape[0]):
+        shift[c] = m[c] if abs(m[c]) < np.inf else 0.0
+
+
+@_njit()
+def _add_exps_row(row: FloatArray, shift: FloatArray, t: Any, acc: FloatArray) -> None:
+    """``acc += exp((row - shift) / t)`` entrywise (`acc` is float64)."""
+    if t == 1.0:
+        for c in range(row.shape[0]):
+            acc[c] += _exp(row[c] - shift[c])
+    else:
+        for c in range(row.shape[0]):
+            acc[c] += _exp((row[c] - shift[c]) / t)
+
+
+@_njit()
+def _park_exps_row(
+    row: FloatArray, shift: FloatArray, t: Any, out: FloatArray, acc: FloatArray
+) -> None:
+    """``out = exp((row - shift) / t)`` and ``acc += out`` entrywise."""
+    if t == 1.0:
+        for c in range(row.shape[0]):
+            e = _exp(row[c] - shift[c])
+            out[c] = e
+            acc[c] += e
+    else:
+        for c in range(row.shape[0]):
+            e = _exp((row[c] - shift[c]) / t)
+            out[c] = e
+            acc[c] += e
+
+
+@_njit()
+def _scale_row(out: FloatArray, scale: FloatArray) -> None:
+    """``out *= scale`` entrywise."""
+    for c in range(out.shape[0]):
+        out[c] = out[c] * scale[c]
+
+
+@_njit()
+def _finish_softmax_row(
+    row: FloatArray, m: FloatArray, t: Any, scale: FloatArray, out: FloatArray
+) -> None:
+    """``out = exp((row - m) / t) * scale`` entrywise."""
+    if t == 1.0:
+        for c in range(row.shape[0]):
+            out[c] = _exp(row[c] - m[c]) * scale[c]
+    else:
+        for c in range(row.shape[0]):
+            out[c] = _exp((row[c] - m[c]) / t) * scale[c]
+
+
+@_njit()
+def _finish_log_row(
+    row: FloatArray, m: FloatArray, t: Any, lse: FloatArray, out: FloatArray
+) -> None:
+    """``out = (row - m) / t - lse`` entrywise."""
+    if t == 1.0:
+        for c in range(row.shape[0]):
+            out[c] = (row[c] - m[c]) - lse[c]
+    else:
+        for c in range(row.shape[0]):
+            out[c] = (row[c] - m[c]) / t - lse[c]
 
 
 @_njit()
 def _forward_band(
     x: FloatArray, out: FloatArray, t: Any, log: bool, i0: int, i1: int
 ) -> None:
-    """Softmax over axis 0 of ``x[:, i0:i1]`` (2-D), vectorised across columns."""
+    """Softmax over axis 0 of the band ``x[:, i0:i1]`` (2-D), into `out`."""
     n = x.shape[0]
     w = i1 - i0
     m = np.full(w, -np.inf, dtype=x.dtype)
-    bm = np.empty(w, dtype=x.dtype)
-    shift = np.empty(w, dtype=x.dtype)
+    step_max = np.empty(w, dtype=x.dtype)
+    shift = np.zeros(w, dtype=x.dtype)
     total = np.zeros(w, dtype=np.float64)
-    final_from = np.zeros(w, dtype=np.int64)
-    step = max(1, _STEP_ENTRIES // w)
+    step = max(1, _STEP_BYTES // (w * x.itemsize))
+    # A band that fits one step is in L1 throughout: take its max, then park
+    # its exps in `out` (they are final: the max will not move) and rescale.
+    parked = n <= step
+    # Pass 1: running max and sum, a step of rows at a time.
     for j0 in range(0, n, step):
         j1 = min(j0 + step, n)
-        bm[:] = -np.inf
+        step_max[:] = -np.inf
         for j in range(j0, j1):
-            for c in range(w):
-                v = x[j, i0 + c]
-                bm[c] = v if v > bm[c] else bm[c]
-        for c in range(w):
-            if bm[c] > m[c]:
-                total[c] *= _exp(
-                    (np.float64(m[c]) - np.float64(bm[c])) / np.float64(t)
-                )
-                m[c] = bm[c]
-                final_from[c] = j0
-            # A column without a finite max is shifted by 0, as in the reference.
-            shift[c] = m[c] if abs(m[c]) < np.inf else 0.0
+            _fold_max(x[j, i0:i1], step_max)
+        _rescale(m, step_max, t, total)
+        # A column without a finite max is shifted by 0, as in the reference;
+        # its exps then carry any NaN into `total`.
+        _finite_or_zero(m, shift)
         for j in range(j0, j1):
-            for c in range(w):
-                e = _exp((x[j, i0 + c] - shift[c]) / t)
-                out[j, i0 + c] = e
-                total[c] += e
-    # Per column, the second pass computes out = (x - m) / T - scale (log) or
-    # exp((x - m) / T) * scale, where rows before `latest` are recomputed.
-    # Every column took exps of all its entries (shift 0 when its max is not
-    # finite), so a NaN shows up in `total`.
+            if parked:
+                _park_exps_row(x[j, i0:i1], shift, t, out[j, i0:i1], total)
+            else:
+                _add_exps_row(x[j, i0:i1], shift, t, total)
+    # Pass 2: out = exp((x - m) / T) * scale, or (x - m) / T - scale.
     scale = np.empty(w, dtype=np.float64)
-    latest = 0
     for c in range(w):
         if m[c] == np.inf or total[c] != total[c]:
             scale[c] = np.nan
@@ -431,26 +549,20 @@ def _forward_band(
             scale[c] = math.log(total[c])
         else:
             scale[c] = 1.0 / total[c]
-        latest = max(latest, final_from[c])
-    if log:
-        for j in range(n):
-            for c in range(w):
-                out[j, i0 + c] = (x[j, i0 + c] - m[c]) / t - scale[c]
-        return
     for j in range(n):
-        if j >= latest:
-            for c in range(w):
-                out[j, i0 + c] = out[j, i0 + c] * scale[c]
+        if log:
+            _finish_log_row(x[j, i0:i1], m, t, scale, out[j, i0:i1])
+        elif parked:
+            _scale_row(out[j, i0:i1], scale)
         else:
-            for c in range(w):
-                out[j, i0 + c] = _exp((x[j, i0 + c] - m[c]) / t) * scale[c]
+            _finish_softmax_row(x[j, i0:i1], m, t, scale, out[j, i0:i1])
 
 
 @_njit(parallel=True)
 def forward_columns(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
     """Softmax along axis 1 of the C-contiguous 3-D array `x`, into `out`."""
     outer, n, inner = x.shape
-    w = _band_width(n, inner, x.itemsize)
+    w = _band_width(inner, x.itemsize)
     bands = (inner + w - 1) // w
     for item in _prange(outer * bands):
         o = item // bands
@@ -477,7 +589,7 @@ def _vjp_row(
             out[i] = 0.0 if ly == -np.inf else d
     else:
         # y * (g - <g, y>) / T
-        dot = _block_dot(g, y)
+        dot = _dot(g, y)
         for i in range(n):
             out[i] = (g[i] - dot) * y[i] / t
 
@@ -492,6 +604,40 @@ def vjp_rows(
 
 
 @_njit()
+def _add_products_row(g: FloatArray, y: FloatArray, acc: FloatArray) -> None:
+    """``acc += g * y`` entrywise, in float64."""
+    for c in range(g.shape[0]):
+        acc[c] += np.float64(g[c]) * np.float64(y[c])
+
+
+@_njit()
+def _add_included_row(g: FloatArray, log_y: FloatArray, acc: FloatArray) -> None:
+    """``acc += g`` where ``log_y > -inf``, in float64."""
+    for c in range(g.shape[0]):
+        acc[c] += np.float64(g[c]) if log_y[c] != -np.inf else 0.0
+
+
+@_njit()
+def _vjp_softmax_row(
+    g: FloatArray, y: FloatArray, dot: FloatArray, t: Any, out: FloatArray
+) -> None:
+    """``out = (g - dot) * y / t`` entrywise."""
+    for c in range(g.shape[0]):
+        out[c] = (g[c] - dot[c]) * y[c] / t
+
+
+@_njit()
+def _vjp_log_row(
+    g: FloatArray, log_y: FloatArray, total: FloatArray, t: Any, out: FloatArray
+) -> None:
+    """``out = (g - exp(log_y) * total) / t``, 0 where ``log_y = -inf``."""
+    for c in range(g.shape[0]):
+        ly = log_y[c]
+        d = (g[c] - _exp(ly) * total[c]) / t
+        out[c] = 0.0 if ly == -np.inf else d
+
+
+@_njit()
 def _vjp_band(
     y: FloatArray,
     g: FloatArray,
@@ -501,27 +647,19 @@ def _vjp_band(
     i0: int,
     i1: int,
 ) -> None:
-    """VJP over axis 0 of ``[:, i0:i1]`` of 2-D arrays, vectorised across columns."""
+    """VJP over axis 0 of the band ``[:, i0:i1]`` of 2-D arrays, into `out`."""
     n = y.shape[0]
-    w = i1 - i0
-    acc = np.zeros(w, dtype=np.float64)
+    acc = np.zeros(i1 - i0, dtype=np.float64)
     if log:
         for j in range(n):
-            for c in range(w):
-                included = y[j, i0 + c] != -np.inf
-                acc[c] += np.float64(g[j, i0 + c]) if included else 0.0
+            _add_included_row(g[j, i0:i1], y[j, i0:i1], acc)
         for j in range(n):
-            for c in range(w):
-                ly = y[j, i0 + c]
-                d = (g[j, i0 + c] - _exp(ly) * acc[c]) / t
-                out[j, i0 + c] = 0.0 if ly == -np.inf else d
+            _vjp_log_row(g[j, i0:i1], y[j, i0:i1], acc, t, out[j, i0:i1])
     else:
         for j in range(n):
-            for c in range(w):
-                acc[c] += np.float64(g[j, i0 + c]) * np.float64(y[j, i0 + c])
+            _add_products_row(g[j, i0:i1], y[j, i0:i1], acc)
         for j in range(n):
-            for c in range(w):
-                out[j, i0 + c] = (g[j, i0 + c] - acc[c]) * y[j, i0 + c] / t
+            _vjp_softmax_row(g[j, i0:i1], y[j, i0:i1], acc, t, out[j, i0:i1])
 
 
 @_njit(parallel=True)
@@ -530,7 +668,7 @@ def vjp_columns(
 ) -> None:
     """VJP along axis 1 of C-contiguous 3-D arrays, into `out`."""
     outer, n, inner = y.shape
-    w = _band_width(n, inner, y.itemsize)
+    w = _band_width(inner, y.itemsize)
     bands = (inner + w - 1) // w
     for item in _prange(outer * bands):
         o = item // bands

@@ -1,0 +1,369 @@
+"""The fused numba path (issue 5) computes what the NumPy reference computes.
+
+Three layers:
+
+* every test of ``test_functions.py`` and ``test_backward.py`` runs again here
+  on each path, forced by the module-scoped ``path`` fixture (the originals run
+  in "auto" mode, where their small arrays take the NumPy path);
+* hypothesis compares the two paths on random shapes, axes, temperatures and
+  dtypes with ``-inf``, NaN and huge entries mixed in (float64 to 1e-12
+  relative, float32 to 1e-5);
+* edge cases the kernels handle in their own way: slices longer than one
+  block (the online max/sum rescaling), strided axes, Fortran order, views.
+
+The "fast" parametrisation is skipped when numba is not installed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from softmax_core import _dispatch, log_softmax, log_softmax_vjp, softmax, softmax_vjp
+from softmax_core._validation import normalize_axes
+from tests import test_backward, test_functions
+from tests.strategies import FAST, axes_for, shapes
+
+
+@pytest.fixture(scope="module", params=["numpy", "fast"])
+def path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Force one path; module scope, so hypothesis tests may use it too."""
+    if request.param == "fast":
+        pytest.importorskip("numba")
+    with _dispatch.use_path(request.param):
+        yield request.param
+
+
+def _on_both_paths(test: Callable[..., None]) -> Callable[..., None]:
+    """A copy of `test` run under the `path` fixture (the original is untouched)."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        test(*args, **kwargs)
+
+    return pytest.mark.usefixtures("path")(run)
+
+
+# The core's own tests, collected again in this module (pytest collects any
+# test_* function it finds here) and run once per path.
+for _module in (test_functions, test_backward):
+    for _name, _test in vars(_module).items():
+        if _name.startswith("test_") and callable(_test):
+            globals()[_name] = _on_both_paths(_test)
+
+
+def _both(func: Callable[..., np.ndarray], *args, **kwargs) -> tuple[np.ndarray, ...]:
+    """``func(*args, **kwargs)`` on the NumPy path, then on the fast path."""
+    pytest.importorskip("numba")
+    with _dispatch.use_path("numpy"):
+        ref = func(*args, **kwargs)
+    with _dispatch.use_path("fast"):
+        fast = func(*args, **kwargs)
+    return ref, fast
+
+
+def _rtol(dtype: np.dtype) -> float:
+    return 1e-12 if np.dtype(dtype) == np.float64 else 1e-5
+
+
+def _assert_probabilities_close(fast: np.ndarray, ref: np.ndarray) -> None:
+    """Relative agreement; the tiny floor only covers denormal results."""
+    assert fast.dtype == ref.dtype and fast.shape == ref.shape
+    floor = 1e-300 if ref.dtype == np.float64 else 1e-37
+    np.testing.assert_allclose(fast, ref, rtol=_rtol(ref.dtype), atol=floor)
+
+
+def _assert_logs_close(fast: np.ndarray, ref: np.ndarray) -> None:
+    """Relative agreement, plus the rounding of log(sum) for outputs near 0."""
+    assert fast.dtype == ref.dtype and fast.shape == ref.shape
+    rtol = _rtol(ref.dtype)
+    np.testing.assert_allclose(fast, ref, rtol=rtol, atol=rtol / 10)
+
+
+def _assert_gradients_close(fast: np.ndarray, ref: np.ndarray, scale: float) -> None:
+    """Agreement up to the rounding of ``g - <g, y>`` (it can cancel): `scale`."""
+    assert fast.dtype == ref.dtype and fast.shape == ref.shape
+    rtol = _rtol(ref.dtype)
+    np.testing.assert_allclose(fast, ref, rtol=rtol, atol=rtol * scale)
+
+
+# --- the fast path really runs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "order"),
+    [
+        ((5, 7), -1, "C"),  # contiguous last axis: the row kernel
+        ((5, 7), 0, "C"),  # first axis: the column kernel
+        ((3, 4, 5), 1, "C"),  # middle axis
+        ((3, 4, 5), (1, 2), "C"),  # adjacent axes, merged into one
+        ((3, 4, 5), (0, 1), "C"),
+        ((3, 4, 5), None, "C"),  # all axes: one slice
+        ((3, 4, 5), 0, "F"),  # Fortran order, through the transpose
+    ],
+)
+def test_forced_fast_path_uses_the_kernels(shape, axis, order):
+    pytest.importorskip("numba")
+    x = np.asfortranarray(np.ones(shape)) if order == "F" else np.ones(shape)
+    axes = normalize_axes(axis, shape, "test")
+    with _dispatch.use_path("fast"):
+        assert _dispatch.forward(x, axes, 1.0, None, log=False) is not None
+        assert _dispatch.backward(x, x, axes, 1.0, log=True) is not None
+
+
+def test_what_the_kernels_leave_to_numpy():
+    pytest.importorskip("numba")
+    x = np.ones((3, 4, 5))
+    with _dispatch.use_path("fast"):
+        # A mask, axes that are not adjacent, an empty array.
+        assert (
+            _dispatch.forward(x, (2,), 1.0, np.ones(x.shape, bool), log=False) is None
+        )
+        assert _dispatch.forward(x, (0, 2), 1.0, None, log=False) is None
+        assert _dispatch.backward(x, x, (0, 2), 1.0, log=False) is None
+        assert _dispatch.forward(np.ones((0, 3)), (1,), 1.0, None, log=False) is None
+    with _dispatch.use_path("numpy"):
+        assert _dispatch.forward(x, (2,), 1.0, None, log=False) is None
+
+
+def test_auto_mode_uses_numpy_for_small_arrays_and_the_kernels_for_large_ones():
+    pytest.importorskip("numba")
+    small = np.ones(_dispatch.MIN_FAST_SIZE - 1)
+    large = np.ones(_dispatch.MIN_FAST_SIZE)
+    with _dispatch.use_path("auto"):
+        assert _dispatch.forward(small, (0,), 1.0, None, log=False) is None
+        assert _dispatch.forward(large, (0,), 1.0, None, log=False) is not None
+
+
+def test_use_path_rejects_unknown_paths():
+    with pytest.raises(ValueError, match="use_path"):
+        with _dispatch.use_path("gpu"):  # type: ignore[arg-type]
+            pass
+
+
+# --- hypothesis: both paths agree -------------------------------------------------
+
+SPECIAL = [-np.inf, np.inf, np.nan, 1e308, -1e308, 0.0]
+
+
+@st.composite
+def logits(draw: st.DrawFn, max_side: int = 6) -> tuple[np.ndarray, object, float]:
+    """``(x, axis, temperature)``: float32/64, finite entries with some specials."""
+    dtype = np.dtype(draw(st.sampled_from([np.float32, np.float64])))
+    shape = draw(shapes(max_dims=4, max_side=max_side))
+    finite = st.floats(-50, 50, width=8 * dtype.itemsize)
+    x = draw(hnp.arrays(dtype, shape, elements=finite))
+    specials = draw(
+        st.lists(
+            st.tuples(st.integers(0, x.size - 1), st.sampled_from(SPECIAL)), max_size=3
+        )
+    )
+    with np.errstate(over="ignore"):  # 1e308 becomes inf in float32: fine
+        for index, value in specials:
+            x.flat[index] = value
+    if draw(st.booleans()):  # a whole slice of -inf now and then
+        x[(0,) * (x.ndim - 1)] = -np.inf
+    t = draw(st.sampled_from([1.0, 0.5, 3.0]) | st.floats(0.05, 20.0))
+    return x, draw(axes_for(shape)), t
+
+
+@FAST
+@given(logits())
+def test_softmax_paths_agree(case):
+    x, axis, t = case
+    ref, fast = _both(softmax, x, axis, temperature=t)
+    _assert_probabilities_close(fast, ref)
+
+
+@FAST
+@given(logits())
+def test_log_softmax_paths_agree(case):
+    x, axis, t = case
+    ref, fast = _both(log_softmax, x, axis, temperature=t)
+    _assert_logs_close(fast, ref)
+
+
+@FAST
+@given(logits(), st.data())
+def test_softmax_vjp_paths_agree(case, data):
+    x, axis, t = case
+    y = softmax(x, axis, temperature=t)
+    g = data.draw(_upstream(x))
+    ref, fast = _both(softmax_vjp, y, g, axis, temperature=t)
+    _assert_gradients_close(fast, ref, 10.0 / t)
+
+
+@FAST
+@given(logits(), st.data())
+def test_log_softmax_vjp_paths_agree(case, data):
+    x, axis, t = case
+    ly = log_softmax(x, axis, temperature=t)
+    g = data.draw(_upstream(x))
+    ref, fast = _both(log_softmax_vjp, ly, g, axis, temperature=t)
+    # |sum g| over a slice is at most 10 * size.
+    _assert_gradients_close(fast, ref, 10.0 * (1 + x.size) / t)
+
+
+def _upstream(x: np.ndarray) -> st.SearchStrategy[np.ndarray]:
+    elements = st.floats(-10, 10, width=8 * x.itemsize)
+    return hnp.arrays(x.dtype, x.shape, elements=elements)
+
+
+# --- long slices: the online max/sum rescaling ---------------------------------------
+
+# A row is read in blocks of 32768 float64 (65536 float32) entries; a band of
+# columns in steps of 32 KiB. These slices are long enough to span several.
+LONG = 70_000
+
+
+def _long_slices(
+    dtype, layout: str, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """Slices of length LONG whose max grows block after block (the rescale case)."""
+    x = (rng.standard_normal((4, LONG)) + np.linspace(0, 40, LONG)).astype(dtype)
+    x[1, : LONG // 2] = -np.inf  # the first blocks hold nothing
+    x[2, ::-1].sort()  # max in the first block, never rescaled
+    x[3] = x[3, ::-1] * 5  # decreasing, large range: many exps underflow
+    if layout == "rows":
+        return x, -1
+    return np.ascontiguousarray(x.T), 0
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("t", [1.0, 0.7])
+def test_long_slices_agree_with_numpy(layout, dtype, t):
+    x, axis = _long_slices(dtype, layout, np.random.default_rng(5))
+    for func, assert_close in (
+        (softmax, _assert_probabilities_close),
+        (log_softmax, _assert_logs_close),
+    ):
+        ref, fast = _both(func, x, axis, temperature=t)
+        if dtype == np.float32:
+            # NumPy sums float32 naively along a strided axis: 70000 terms
+            # are off by 4e-5 there. Compare with float64 rounded instead.
+            ref = func(x.astype(np.float64), axis, temperature=t).astype(dtype)
+        assert_close(fast, ref)
+    np.testing.assert_allclose(
+        np.exp(fast.astype(np.float64)).sum(axis=axis), 1.0, rtol=1e-4
+    )
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+@pytest.mark.parametrize("where", [10, 50_000])
+def test_nan_anywhere_in_a_long_slice_poisons_only_that_slice(path, layout, where):
+    # NaN in a block of -inf before the first finite value: no exp carries it.
+    x = np.full((3, LONG), -np.inf)
+    x[:, 40_000:] = 1.0
+    x[1, where] = np.nan
+    if layout == "columns":
+        x, axis = np.ascontiguousarray(x.T), 0
+    else:
+        axis = -1
+    y = softmax(x, axis)
+    ly = log_softmax(x, axis)
+    poisoned = np.isnan(y).all(axis=axis)
+    assert poisoned.tolist() == [False, True, False]
+    assert np.isnan(ly).all(axis=axis).tolist() == [False, True, False]
+    clean = np.take(y, [0, 2], axis=1 - (axis % 2))
+    np.testing.assert_allclose(clean.sum(axis=axis), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_late_plus_inf_poisons_a_long_slice(path, layout):
+    x = np.zeros((2, LONG))
+    x[0, -1] = np.inf
+    if layout == "columns":
+        x, axis = np.ascontiguousarray(x.T), 0
+    else:
+        axis = -1
+    y = softmax(x, axis)
+    assert np.isnan(np.take(y, 0, axis=1 - axis % 2)).all()
+    np.testing.assert_allclose(np.take(y, 1, axis=1 - axis % 2), 1 / LONG, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_minus_inf_long_slices_give_zeros_and_zero_gradients(path, dtype):
+    x = np.full((LONG, 3), -np.inf, dtype=dtype)
+    for axis in (0, 1):
+        y = softmax(x, axis)
+        ly = log_softmax(x, axis)
+        assert (y == 0).all() and (ly == -np.inf).all()
+        assert (softmax_vjp(y, np.ones_like(x), axis) == 0).all()
+        assert (log_softmax_vjp(ly, np.ones_like(x), axis) == 0).all()
+
+
+def test_huge_finite_logits_in_long_slices_stay_finite(path):
+    x = np.zeros((2, LONG))
+    x[:, ::7] = -1e308
+    x[:, 2500] = 1e308
+    for axis, a in ((-1, x), (0, np.ascontiguousarray(x.T))):
+        y = softmax(a, axis)
+        ly = log_softmax(a, axis)
+        assert np.isfinite(y).all()
+        np.testing.assert_array_equal(np.take(y, 2500, axis=axis), 1.0)
+        # ly = -1e308 - lse for the zeros; -inf where x - max overflowed.
+        assert np.take(ly, 2500, axis=axis).tolist() == [0.0, 0.0]
+        assert np.isfinite(np.take(ly, [1, 2], axis=axis)).all()
+        assert (np.take(ly, [0, 7], axis=axis) == -np.inf).all()
+
+
+# --- layouts -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, (1, 2), None])
+def test_fortran_order_and_strided_views_give_the_same_numbers(path, axis):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 5, 8)) * 4
+    g = rng.standard_normal(x.shape)
+    expected = softmax(x, axis, temperature=0.8)
+    expected_grad = softmax_vjp(expected, g, axis, temperature=0.8)
+    for variant in (np.asfortranarray(x), np.repeat(x, 2, axis=2)[:, :, ::2]):
+        y = softmax(variant, axis, temperature=0.8)
+        np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-300)
+        grad = softmax_vjp(y, np.asfortranarray(g), axis, temperature=0.8)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-13)
+
+
+def test_inputs_are_not_modified(path):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((40, 50))
+    g = rng.standard_normal((40, 50))
+    keep_x, keep_g = x.copy(), g.copy()
+    for axis in (0, 1):
+        y = softmax(x, axis)
+        ly = log_softmax(x, axis)
+        keep_y, keep_ly = y.copy(), ly.copy()
+        softmax_vjp(y, g, axis)
+        log_softmax_vjp(ly, g, axis)
+        np.testing.assert_array_equal(y, keep_y)
+        np.testing.assert_array_equal(ly, keep_ly)
+    np.testing.assert_array_equal(x, keep_x)
+    np.testing.assert_array_equal(g, keep_g)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32, np.bool_])
+def test_other_input_dtypes_match_numpy(dtype):
+    x = (np.arange(5000) % 7).astype(dtype).reshape(50, 100)
+    ref, fast = _both(softmax, x, 0)
+    assert fast.dtype == ref.dtype
+    np.testing.assert_allclose(
+        fast.astype(np.float64),
+        ref.astype(np.float64),
+        rtol=1e-3 if dtype == np.float16 else 1e-12,
+    )
+
+
+def test_mixed_precision_vjp_matches_numpy():
+    rng = np.random.default_rng(6)
+    y = softmax(rng.standard_normal((30, 40)).astype(np.float32), 0)
+    g = rng.standard_normal((30, 40))
+    ref, fast = _both(softmax_vjp, y, g, 0)
+    assert fast.dtype == ref.dtype == np.float64
+    _assert_gradients_close(fast, ref, 10.0)
