@@ -28,14 +28,24 @@ from numpy.typing import NDArray
 
 from softmax_core._validation import FloatArray
 
-__all__ = ["MIN_FAST_SIZE", "Path", "backward", "fast_available", "forward", "use_path"]
+__all__ = [
+    "MIN_FAST_SIZE",
+    "Path",
+    "backward",
+    "fast_available",
+    "forward",
+    "use_path",
+    "warm_up",
+]
 
 Path = Literal["auto", "fast", "numpy"]
 
 #: Arrays with fewer entries take the NumPy path in "auto" mode. Measured with
-#: ``benchmarks/bench_fast.py --threshold``: below about this size the fused
-#: kernels win by less than the cost of waking the worker threads.
-MIN_FAST_SIZE = 32_768
+#: ``benchmarks/bench_fast.py --threshold`` (see benchmarks/README.md): below
+#: this size a forward + backward pair takes well under a millisecond either
+#: way, and the fast path's fixed cost (about 30 microseconds a call) eats its
+#: gain. It also keeps the app's small examples from importing numba at all.
+MIN_FAST_SIZE = 65_536
 
 _PATH: ContextVar[Path] = ContextVar("softmax_core_path", default="auto")
 
@@ -75,6 +85,21 @@ def use_path(path: Path) -> Iterator[None]:
 def fast_available() -> bool:
     """Return True when numba imports, importing it (and the kernels) once."""
     return _kernels() is not None
+
+
+def warm_up() -> bool:
+    """Import numba and load (or compile) the fast kernels now; False without numba.
+
+    An app can call this at start-up, in a background thread, so that the
+    first large array does not wait for numba: about 0.5 s with a warm disk
+    cache, several seconds the very first time (see benchmarks/README.md).
+    """
+    kernels = _kernels()
+    if kernels is None:
+        return False
+    with _LOCK:
+        kernels.warm_up()
+    return True
 
 
 def _kernels() -> ModuleType | None:
@@ -139,7 +164,7 @@ def _run(
     t: float,
     log: bool,
 ) -> FloatArray | None:
-    """Lay out `arrays`, run kernel `name` + ``_rows`` or ``_columns``, return out."""
+    """Lay out `arrays`, run kernel `name` ("forward" or "vjp"), return its output."""
     if arrays[0].dtype not in (np.float32, np.float64):
         return None
     if _plan(arrays[0].shape, axes) is None:
@@ -149,16 +174,9 @@ def _run(
     assert plan is not None  # adjacent axes stay adjacent under transposition
     outer, n, inner = plan
     out: NDArray[Any] = np.empty_like(ready[0], order="C")
-    tt = ready[0].dtype.type(t)
-    views: list[NDArray[Any]]
-    if inner == 1:
-        views = [a.reshape(outer, n) for a in (*ready, out)]
-        kernel = getattr(kernels, name + "_rows")
-    else:
-        views = [a.reshape(outer, n, inner) for a in (*ready, out)]
-        kernel = getattr(kernels, name + "_columns")
+    views = tuple(a.reshape(outer, n, inner) for a in (*ready, out))
     with _LOCK:
-        kernel(*views, tt, log)
+        kernels.launch(name, views, ready[0].dtype.type(t), log)
     return out.T if transposed else out
 
 

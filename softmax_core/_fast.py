@@ -58,6 +58,7 @@ except ImportError:  # pragma: no cover - the fast path is simply unavailable
 
 __all__ = [
     "available",
+    "launch",
     "forward_columns",
     "forward_rows",
     "vjp_columns",
@@ -72,6 +73,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # parked exps and the block together must fit.
 #: Bytes per block of a contiguous slice (the rows kernels).
 _BLOCK_BYTES = 256 * 1024
+#: Arrays smaller than this run on one thread (see :func:`launch`).
+_PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 #: Bytes of one row of a band (the columns kernels): one page.
 _BAND_ROW_BYTES = 4096
 #: Bytes per step of a band: its rows are read twice in a row, from L1.
@@ -578,20 +581,22 @@ def _vjp_row(
     y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
 ) -> None:
     """VJP of softmax (or log-softmax, `y` = log y) for one contiguous slice."""
-    n = y.shape[0]
+    # Multiplying by 1 / T instead of dividing moves a result by at most an
+    # ulp (and not at all for T = 1); the division would be the slowest step.
+    inv_t = 1.0 / np.float64(t)
     if log:
         # (g - exp(log y) * sum(g)) / T, where entries with log y = -inf take
         # no part: they get 0 and stay out of the sum.
         total = _included_sum(g, y)
-        for i in range(n):
+        for i in range(y.shape[0]):
             ly = y[i]
-            d = (g[i] - _exp(ly) * total) / t
+            d = (g[i] - _exp(ly) * total) * inv_t
             out[i] = 0.0 if ly == -np.inf else d
     else:
         # y * (g - <g, y>) / T
         dot = _dot(g, y)
-        for i in range(n):
-            out[i] = (g[i] - dot) * y[i] / t
+        for i in range(y.shape[0]):
+            out[i] = (g[i] - dot) * y[i] * inv_t
 
 
 @_njit(parallel=True)
@@ -619,21 +624,21 @@ def _add_included_row(g: FloatArray, log_y: FloatArray, acc: FloatArray) -> None
 
 @_njit()
 def _vjp_softmax_row(
-    g: FloatArray, y: FloatArray, dot: FloatArray, t: Any, out: FloatArray
+    g: FloatArray, y: FloatArray, dot: FloatArray, inv_t: float, out: FloatArray
 ) -> None:
-    """``out = (g - dot) * y / t`` entrywise."""
+    """``out = (g - dot) * y * inv_t`` entrywise."""
     for c in range(g.shape[0]):
-        out[c] = (g[c] - dot[c]) * y[c] / t
+        out[c] = (g[c] - dot[c]) * y[c] * inv_t
 
 
 @_njit()
 def _vjp_log_row(
-    g: FloatArray, log_y: FloatArray, total: FloatArray, t: Any, out: FloatArray
+    g: FloatArray, log_y: FloatArray, total: FloatArray, inv_t: float, out: FloatArray
 ) -> None:
-    """``out = (g - exp(log_y) * total) / t``, 0 where ``log_y = -inf``."""
+    """``out = (g - exp(log_y) * total) * inv_t``, 0 where ``log_y = -inf``."""
     for c in range(g.shape[0]):
         ly = log_y[c]
-        d = (g[c] - _exp(ly) * total[c]) / t
+        d = (g[c] - _exp(ly) * total[c]) * inv_t
         out[c] = 0.0 if ly == -np.inf else d
 
 
@@ -650,16 +655,17 @@ def _vjp_band(
     """VJP over axis 0 of the band ``[:, i0:i1]`` of 2-D arrays, into `out`."""
     n = y.shape[0]
     acc = np.zeros(i1 - i0, dtype=np.float64)
+    inv_t = 1.0 / np.float64(t)  # see _vjp_row
     if log:
         for j in range(n):
             _add_included_row(g[j, i0:i1], y[j, i0:i1], acc)
         for j in range(n):
-            _vjp_log_row(g[j, i0:i1], y[j, i0:i1], acc, t, out[j, i0:i1])
+            _vjp_log_row(g[j, i0:i1], y[j, i0:i1], acc, inv_t, out[j, i0:i1])
     else:
         for j in range(n):
             _add_products_row(g[j, i0:i1], y[j, i0:i1], acc)
         for j in range(n):
-            _vjp_softmax_row(g[j, i0:i1], y[j, i0:i1], acc, t, out[j, i0:i1])
+            _vjp_softmax_row(g[j, i0:i1], y[j, i0:i1], acc, inv_t, out[j, i0:i1])
 
 
 @_njit(parallel=True)
@@ -674,6 +680,44 @@ def vjp_columns(
         o = item // bands
         i0 = (item % bands) * w
         _vjp_band(y[o], g[o], out[o], t, log, i0, min(i0 + w, inner))
+
+
+def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None:
+    """Run kernel `name` (``"forward"`` or ``"vjp"``) on ``(outer, n, inner)`` arrays.
+
+    `arrays` are C-contiguous, of one dtype; the last one receives the result.
+    `t` is the temperature in that dtype. ``inner == 1`` takes the rows kernel.
+
+    Arrays under :data:`_PARALLEL_MIN_BYTES` run on the calling thread alone:
+    waking the other threads costs tens of microseconds on an idle machine and
+    milliseconds on a busy one, more than they would save. Larger ones run on
+    every core, in chunks of about a sixteenth of the work handed out as
+    threads come free (numba's default is one equal share per thread, so a
+    thread that another program holds up makes the other wait).
+    """
+    outer, n, inner = arrays[0].shape
+    args: tuple[FloatArray, ...]
+    if inner == 1:
+        rows = forward_rows if name == "forward" else vjp_rows
+        kernel = cast(Callable[..., None], rows)
+        args = tuple(a.reshape(outer, n) for a in arrays)
+        items = outer
+    else:
+        kernel = cast(
+            Callable[..., None], forward_columns if name == "forward" else vjp_columns
+        )
+        args = arrays
+        width = min(inner, _BAND_ROW_BYTES // arrays[0].itemsize)
+        items = outer * -(-inner // width)
+    threads = numba.get_num_threads()
+    if arrays[0].nbytes < _PARALLEL_MIN_BYTES:
+        numba.set_num_threads(1)
+    old = numba.set_parallel_chunksize(max(1, items // 16))
+    try:
+        kernel(*args, t, log)
+    finally:
+        numba.set_parallel_chunksize(old)
+        numba.set_num_threads(threads)
 
 
 def warm_up() -> None:

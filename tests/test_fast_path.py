@@ -367,3 +367,8 @@ def test_mixed_precision_vjp_matches_numpy():
     ref, fast = _both(softmax_vjp, y, g, 0)
     assert fast.dtype == ref.dtype == np.float64
     _assert_gradients_close(fast, ref, 10.0)
+
+
+def test_warm_up_loads_the_kernels():
+    pytest.importorskip("numba")
+    assert _dispatch.warm_up() is True
