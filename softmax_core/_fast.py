@@ -339,21 +339,50 @@ def _log_finish(x: FloatArray, m: Any, t: Any, lse: float, out: FloatArray) -> N
 
 
 @_njit()
+def _forward_short_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
+    """Softmax (or log-softmax) of a slice that fits one block, into `out`.
+
+    The block case of :func:`_forward_row` without its bookkeeping, which
+    costs as much as the work itself on slices of a hundred entries: max,
+    then exps parked in `out` and summed, then scaled.
+    """
+    m = _max(x)
+    if m == np.inf or (m == -np.inf and _has_nan(x)):
+        out[:] = np.nan
+        return
+    if m == -np.inf:
+        out[:] = -np.inf if log else 0.0
+        return
+    _exps(x, m, t, 1.0, out)
+    total = _sum(out)
+    if total != total:  # a NaN entry, through exp(NaN)
+        out[:] = np.nan
+    elif log:
+        _log_finish(x, m, t, math.log(total), out)
+    else:
+        _scale(out, 1.0 / total)
+
+
+@_njit()
 def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
     """Softmax (or log-softmax) of one contiguous slice `x` into `out`."""
     n = x.shape[0]
+    block = _BLOCK_BYTES // x.itemsize
+    if n <= block:
+        _forward_short_row(x, out, t, log)
+        return
     m = _cast_like(-np.inf, x[0])
     total = 0.0
     final_from = 0  # first block whose exps were taken with the final max
     poisoned = False
-    block = _BLOCK_BYTES // x.itemsize
     for b0 in range(0, n, block):
         xb = x[b0 : b0 + block]
         bm = _max(xb)
         if bm > m:
             # Online softmax: the running sum was taken relative to the old
             # max; exp(-inf) = 0 covers the first finite block.
-            total *= _exp((np.float64(m) - np.float64(bm)) / np.float64(t))
+            if total != 0.0:
+                total *= _exp((np.float64(m) - np.float64(bm)) / np.float64(t))
             m = bm
             final_from = b0
         if m == np.inf:
