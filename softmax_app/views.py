@@ -66,22 +66,33 @@ def reproduce_in_code(
         columns = st.columns(len(arrays))
         for column, (name, array) in zip(columns, arrays.items(), strict=True):
             with column:
+                # Cached: np.savetxt of 100,000 entries takes ~0.1 s, and the
+                # bytes would otherwise be rebuilt on every rerun.
                 st.download_button(
                     f"{name}.npy",
-                    to_npy_bytes(array),
+                    _npy_bytes(array),
                     file_name=f"{name}.npy",
                     mime="application/octet-stream",
                     key=f"download-{name}-npy",
                 )
-                csv = to_csv_bytes(array)
-                if csv is not None:
+                if array.ndim in (1, 2):
                     st.download_button(
                         f"{name}.csv",
-                        csv,
+                        _csv_bytes(array),
                         file_name=f"{name}.csv",
                         mime="text/csv",
                         key=f"download-{name}-csv",
                     )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _npy_bytes(array: np.ndarray) -> bytes:
+    return to_npy_bytes(array)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _csv_bytes(array: np.ndarray) -> bytes:
+    return to_csv_bytes(array) or b""
 
 
 def how_it_works(*functions: Callable[..., Any], intro: str = "") -> None:
