@@ -74,6 +74,8 @@ def reproduce_in_code(
                     file_name=f"{name}.npy",
                     mime="application/octet-stream",
                     key=f"download-{name}-npy",
+                    # No rerun: it is not needed, and a click made during one is lost.
+                    on_click="ignore",
                 )
                 if array.ndim in (1, 2):
                     st.download_button(
@@ -82,6 +84,7 @@ def reproduce_in_code(
                         file_name=f"{name}.csv",
                         mime="text/csv",
                         key=f"download-{name}-csv",
+                        on_click="ignore",
                     )
 
 

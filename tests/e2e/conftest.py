@@ -37,6 +37,25 @@ EXCEPTION = '[data-testid="stException"]'
 ERROR = '[data-testid="stAlertContentError"]'
 MAIN = '[data-testid="stMain"]'
 
+# Resolves once the element has kept the same position and size for 15 frames
+# (Playwright's own check is two frames, too short for an opening expander
+# whose content is still being laid out).
+_HOLD_STILL_JS = """
+(element) => new Promise((resolve, reject) => {
+  let last = "", same = 0, frames = 0;
+  const tick = () => {
+    const r = element.getBoundingClientRect();
+    const now = [r.x, r.y, r.width, r.height].join(",");
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 15) return resolve(true);
+    if (++frames > 1200) return reject(new Error("element never stopped moving"));
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})
+"""
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -166,12 +185,18 @@ class App:
         )
         if not button.first.is_visible():
             expander.locator("summary").click()
+        # A click during a script run can be lost (the button is being redrawn),
+        # and so can one made while the opening expander still moves it.
+        appbrowser.wait_for_app(page, charts=0)
+        button.first.evaluate(_HOLD_STILL_JS)
         with page.expect_download() as info:
             button.first.click()
         download = info.value
         assert download.suggested_filename == file_name
-        path = download.path()
-        return path.read_bytes()
+        data = download.path().read_bytes()
+        appbrowser.wait_for_app(page, charts=0)
+        self.assert_no_exception(page)
+        return data
 
     # -- reading the page (static: usable on any page) ----------------------
 
