@@ -59,7 +59,8 @@ class Row:
     shape: tuple[int, ...]
     dtype: str
     axis: int
-    ms: dict[str, float]
+    ms: dict[str, float]  # medians
+    best: dict[str, float]  # minima: the least disturbed run of each
     memory: dict[str, float]
 
 
@@ -101,7 +102,7 @@ def peak_extra(func: Callable[[], Any], nbytes: int) -> float:
     return (peak - base) / nbytes
 
 
-def measure(reps: int) -> list[Row]:
+def measure(reps: int, clock: Callable[[], float] = time.perf_counter) -> list[Row]:
     rng = np.random.default_rng(0)
     rows = []
     for shape, dtype, axis in ROWS:
@@ -119,12 +120,13 @@ def measure(reps: int) -> list[Row]:
             run()
         for _ in range(reps):  # in turn, so load changes hit every column alike
             for name, run in runs.items():
-                start = time.perf_counter()
+                start = clock()
                 run()
-                times[name].append(time.perf_counter() - start)
+                times[name].append(clock() - start)
         memory = {p: peak_extra(runs[p], x.nbytes) for p in ("fast", "numpy")}
         ms = {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
-        rows.append(Row(shape, dtype, axis, ms, memory))
+        best = {name: 1e3 * min(ts) for name, ts in times.items()}
+        rows.append(Row(shape, dtype, axis, ms, best, memory))
         print(f"measured {shape} {dtype} axis {axis}: {ms}", file=sys.stderr)
     return rows
 
@@ -158,14 +160,14 @@ def first_call() -> tuple[float, float]:
     return runs[0], runs[1]
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[Row], stat: str = "ms") -> str:
     has_torch = all("torch" in r.ms for r in rows)
     head = ["shape", "dtype", "axis", "fast ms", "NumPy ms"]
     head += ["torch ms", "copy ms", "torch/fast"] if has_torch else ["copy ms"]
     head += ["fast/copy", "NumPy/fast", "peak extra (fast)", "peak extra (NumPy)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        ms = r.ms
+        ms = getattr(r, stat)
         cells = [str(r.shape), r.dtype, str(r.axis), f"{ms['fast']:.1f}"]
         cells.append(f"{ms['numpy']:.1f}")
         if has_torch:
@@ -213,6 +215,12 @@ def main() -> None:
     parser.add_argument("--threshold", action="store_true",
                         help="time small arrays instead, to place MIN_FAST_SIZE")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--single-thread",
+        action="store_true",
+        help="one thread each, timed in CPU time of the calling thread: "
+        "figures that other programs on a busy machine barely disturb",
+    )
     args = parser.parse_args()
     if not _dispatch.fast_available():
         sys.exit("numba is not installed: there is no fast path to measure")
@@ -221,9 +229,33 @@ def main() -> None:
     if args.threshold:
         threshold(max(args.reps, 51))
         return
+    load = os.getloadavg()[0]
+    if args.single_thread:
+        import numba
+
+        numba.set_num_threads(1)
+        if torch is not None:
+            torch.set_num_threads(1)
+        rows = measure(args.reps, time.thread_time)
+        print(f"One thread each, CPU time of the calling thread, {args.reps} runs "
+              f"(load average {load:.1f}). Medians:")
+        print()
+        print(table(rows))
+        print()
+        print("Best of each:")
+        print()
+        print(table(rows, "best"))
+        return
     cold, warm = first_call()
     rows = measure(args.reps)
+    print(f"Medians of {args.reps} runs (load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after):")
+    print()
     print(table(rows))
+    print()
+    print(f"Best of {args.reps} runs (each column's least disturbed run):")
+    print()
+    print(table(rows, "best"))
     print()
     print(f"First call (import softmax_core + softmax + softmax_vjp of a (1024, 1024) "
           f"float64 array, fresh process): cold cache {cold:.2f} s, warm cache "

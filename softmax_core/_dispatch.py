@@ -41,11 +41,13 @@ __all__ = [
 Path = Literal["auto", "fast", "numpy"]
 
 #: Arrays with fewer entries take the NumPy path in "auto" mode. Measured with
-#: ``benchmarks/bench_fast.py --threshold`` (see benchmarks/README.md): below
-#: this size a forward + backward pair takes well under a millisecond either
-#: way, and the fast path's fixed cost (about 30 microseconds a call) eats its
-#: gain. It also keeps the app's small examples from importing numba at all.
-MIN_FAST_SIZE = 65_536
+#: ``benchmarks/bench_fast.py --threshold`` (table in benchmarks/README.md):
+#: the fused kernels win from about 16 384 entries along a last axis and from
+#: 32 768 along a strided one; below, a forward + backward pair takes under
+#: 0.2 ms either way and the fast path's fixed cost (a few tens of
+#: microseconds) eats its gain. It also keeps the app's small examples from
+#: importing numba at all.
+MIN_FAST_SIZE = 32_768
 
 _PATH: ContextVar[Path] = ContextVar("softmax_core_path", default="auto")
 

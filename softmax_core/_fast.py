@@ -10,23 +10,24 @@ the softmax axis (or several adjacent axes merged), so slice ``(o, :, i)`` is on
 softmax. Two layouts, two kernels each:
 
 * ``inner == 1`` (last axis, "rows"): a slice is contiguous. It is read in
-  blocks of :data:`_BLOCK` entries that stay in L1: the block max is folded
-  into a running max, the running sum of ``exp`` is rescaled when the max
-  grows (online softmax), and the block's ``exp`` values are parked in the
-  output. The second pass writes the output, multiplying the parked values by
-  ``1 / sum`` (blocks read before the final max are recomputed, so every
-  output is ``exp((x - max) / T) / sum`` exactly as in the reference).
+  blocks of :data:`_BLOCK_BYTES`: the block max is folded into a running max,
+  the running sum of ``exp`` is rescaled when the max grows (online softmax),
+  and the block's ``exp`` values are parked in the output while the block is
+  in L2. The second pass multiplies them by ``1 / sum``. Blocks read before
+  the final max are recomputed, so every output is ``exp((x - max) / T) / sum``
+  as in the reference; a slice of one block (most) never needs that.
 * ``inner > 1`` (first or middle axis, "columns"): the kernel walks the ``n``
-  rows of a band of ``width`` neighbouring slices and vectorises across the
-  band, so nothing is transposed. The band is small enough to stay in L2
-  between the two passes, so memory is still read once and written once.
+  rows of a band of neighbouring slices (one page wide) and vectorises across
+  the band, so nothing is transposed. Pass 1 reads the band once for the
+  running max and sum, pass 2 once more to write ``exp((x - max) / T) / sum``
+  (see the comment above :func:`_forward_band`).
 
 Work is split over slices (or bands) with ``numba.prange``.
 
 NumPy's ``exp`` is SIMD, numba's ``math.exp`` is a scalar libm call (no SVML),
 so :func:`_exp` is a vectorisable exp: ``exp(z) = 2**k * exp(r)`` with
 ``|r| <= log(2)/2``, a Taylor polynomial for ``exp(r)`` and ``2**k`` built from
-its bits (within 1 ulp of libm in float64 and float32, denormals included).
+its bits (within 1.5 ulp of libm in float64 and float32, denormals included).
 
 Edge cases follow the reference: a slice with no finite maximum is shifted by
 0, an all ``-inf`` slice gives zeros (log: ``-inf``), NaN or ``+inf`` in a slice
@@ -74,7 +75,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 #: Bytes per block of a contiguous slice (the rows kernels).
 _BLOCK_BYTES = 256 * 1024
 #: Arrays smaller than this run on one thread (see :func:`launch`).
-_PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+_PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 #: Bytes of one row of a band (the columns kernels): one page.
 _BAND_ROW_BYTES = 4096
 #: Bytes per step of a band: its rows are read twice in a row, from L1.

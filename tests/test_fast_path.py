@@ -372,3 +372,20 @@ def test_mixed_precision_vjp_matches_numpy():
 def test_warm_up_loads_the_kernels():
     pytest.importorskip("numba")
     assert _dispatch.warm_up() is True
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_arrays_large_enough_for_every_thread_agree(axis):
+    # Over 8 MiB, so the kernels run on all threads (smaller ones use one).
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1100, 1000)) * 5
+    x[3] = -np.inf
+    x[:, 5] = np.nan
+    g = rng.standard_normal(x.shape)
+    assert x.nbytes > 8 * 1024 * 1024
+    ref, fast = _both(softmax, x, axis)
+    _assert_probabilities_close(fast, ref)
+    ref, fast = _both(softmax_vjp, np.nan_to_num(ref), g, axis)
+    _assert_gradients_close(fast, ref, 10.0)
+    ref, fast = _both(log_softmax, x, axis)
+    _assert_logs_close(fast, ref)
