@@ -180,13 +180,8 @@ def softmax_jvp(
     array([ 0.25, -0.25])
     """
     yy, tt, axes, t, out_dtype = _prepare("softmax_jvp", y, tangent, axis, temperature)
-    out: FloatArray = np.multiply(tt, yy, out=np.empty_like(tt))
-    dot = np.sum(out, axis=axes, keepdims=True)
-    np.subtract(tt, dot, out=out)
-    out *= yy
-    if t != 1.0:
-        out /= t
-    return out.astype(out_dtype, copy=False)
+    # J is symmetric, so J t = Jᵀ t: the JVP is the VJP applied to the tangent.
+    return softmax_vjp(yy, tt, axes, temperature=t).astype(out_dtype, copy=False)
 
 
 def _prepare(
