@@ -140,8 +140,9 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         value="auto",
         key="gc_eps",
         format_func=lambda v: "auto: ∛ε" if v == "auto" else f"{v:.0e}",
-        help="The step for element i is eps · max(1, |x_i|). auto is the cube root "
-        "of float64's machine epsilon, which balances truncation and rounding.",
+        help="The step for element i is eps · max(1, |x_i − m|), m the max of its "
+        "slice (softmax only sees differences within a slice). auto is the cube "
+        "root of float64's machine epsilon, which balances truncation and rounding.",
     )
     rtol = right.select_slider(
         "rtol",
