@@ -6,70 +6,25 @@ Reference numbers come from scipy's softmax and Jacobians written out as
 
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
-from streamlit.testing.v1 import AppTest
 
 from softmax_app import figures
+from tests.apptest_helpers import (
+    BAD_PARAMS,
+    PWNED,
+    SIGMA_PRODUCT,
+    chart_titles,
+    chart_z,
+    charts,
+    open_page,
+    trace_z,
+)
+from tests.apptest_helpers import CLASSIC as PANEL_CLASSIC
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/backward.py"
-CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
-# sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
-SIGMA_PRODUCT = 0.19661193324148185
-
-# Each bad input and the URL parameter it goes in; the page must say what is wrong
-# (st.error) and still render with defaults.
-BAD_INPUTS = {
-    "ragged": {"x": "[[1, 2], [3]]"},
-    "non-numeric": {"x": "[[1, 'a'], [3, 4]]"},
-    "code": {"x": "__import__('pathlib').Path('/tmp/softmax_lab_pwned').touch()"},
-    "unbalanced brackets": {"x": "[[1, 2], [3, 4]"},
-    "3000-deep nesting": {"x": "[" * 3000 + "1" + "]" * 3000},
-    "axis out of range": {"x": "[[1, 2], [3, 4]]", "axis": "5"},
-    "g of the wrong shape": {"x": "[[1, 2], [3, 4]]", "g": "[1, 2, 3]"},
-    "T=0": {"T": "0"},
-}
-
-
-def open_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _decode(value: Any) -> Any:
-    """Plotly's base64 array transport ``{dtype, bdata, shape}`` -> ndarray."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(d) for d in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return np.asarray(value, dtype=np.float64)
-
-
-def charts(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def chart_titles(at: AppTest) -> list[str]:
-    return [spec["layout"].get("title", {}).get("text", "") for spec in charts(at)]
-
-
-def chart_z(at: AppTest, title_start: str) -> np.ndarray:
-    for spec in charts(at):
-        if spec["layout"].get("title", {}).get("text", "").startswith(title_start):
-            return _decode(spec["data"][0]["z"])
-    raise AssertionError(f"no chart titled {title_start!r} in {chart_titles(at)}")
+CLASSIC = {**PANEL_CLASSIC, "g": "[[1,0],[0,1]]"}
 
 
 def reference_jacobian(y: np.ndarray, t: float = 1.0) -> np.ndarray:
@@ -80,7 +35,7 @@ def reference_jacobian(y: np.ndarray, t: float = 1.0) -> np.ndarray:
 
 
 def test_default_input_renders() -> None:
-    at = open_page()
+    at = open_page(PAGE)
     assert at.title[0].value.startswith("Backward")
     assert not at.error
     assert len(at.get("plotly_chart")) >= 3
@@ -88,7 +43,7 @@ def test_default_input_renders() -> None:
 
 
 def test_classic_numbers_reach_the_page() -> None:
-    at = open_page(**CLASSIC)
+    at = open_page(PAGE, **CLASSIC)
     assert not at.error
     s = SIGMA_PRODUCT
     # The chosen slice's Jacobian heatmap.
@@ -107,12 +62,12 @@ def test_classic_numbers_reach_the_page() -> None:
     assert "0.196612" in latex and "0.268941" in latex
     # Small multiples: both slices' Jacobians (they are equal in this example).
     grid = next(spec for spec in charts(at) if len(spec["data"]) == 2)
-    for trace in grid["data"]:
-        np.testing.assert_allclose(_decode(trace["z"]), [[s, -s], [-s, s]], rtol=1e-12)
+    for trace in range(len(grid["data"])):
+        np.testing.assert_allclose(trace_z(grid, trace), [[s, -s], [-s, s]], rtol=1e-12)
 
 
 def test_second_slice_is_selectable() -> None:
-    at = open_page(x="[[1,2],[5,3]]", axis="1", g="[[1,0],[0,1]]")
+    at = open_page(PAGE, x="[[1,2],[5,3]]", axis="1", g="[[1,0],[0,1]]")
     at.number_input(key="backward-slice-0").set_value(1).run()
     assert not at.exception
     y = scipy_softmax([5.0, 3.0])
@@ -123,7 +78,7 @@ def test_second_slice_is_selectable() -> None:
 
 
 def test_three_d_input_with_tuple_axis() -> None:
-    at = open_page(x="random(2, 3, 4; seed=0)", axis="0,2")
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)", axis="0,2")
     assert not at.error
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     # Slice x[:, 0, :], flattened in C order over dims (0, 2).
@@ -141,31 +96,31 @@ def test_three_d_input_with_tuple_axis() -> None:
     assert titles == ["x[:, 0, :]", "x[:, 1, :]", "x[:, 2, :]"]
 
 
-@pytest.mark.parametrize("case", list(BAD_INPUTS))
+@pytest.mark.parametrize("case", list(BAD_PARAMS))
 def test_bad_input_shows_error_and_still_renders(case: str) -> None:
-    at = open_page(**BAD_INPUTS[case])
+    at = open_page(PAGE, **BAD_PARAMS[case])
     assert at.error, f"{case}: no st.error"
     assert at.title[0].value.startswith("Backward")
     assert at.get("plotly_chart"), f"{case}: the page stopped rendering"
-    assert not Path("/tmp/softmax_lab_pwned").exists()
+    assert not PWNED.exists()
 
 
 # --- what the page explains ---------------------------------------------------------
 
 
 def test_constant_upstream_is_called_correct() -> None:
-    at = open_page(x="[[1,2],[3,4]]", axis="1", g="ones")
+    at = open_page(PAGE, x="[[1,2],[3,4]]", axis="1", g="ones")
     assert any("exactly zero — correct, not a bug" in s.value for s in at.success)
     np.testing.assert_allclose(chart_z(at, "dL/dx"), np.zeros((2, 2)), atol=1e-16)
 
 
 def test_non_constant_upstream_has_no_zero_callout() -> None:
-    at = open_page(**CLASSIC)
+    at = open_page(PAGE, **CLASSIC)
     assert not any("exactly zero" in s.value for s in at.success)
 
 
 def test_temperature_reaches_the_steps() -> None:
-    at = open_page(x="[[1,2],[3,4]]", axis="1", g="[[1,0],[0,1]]", T="2")
+    at = open_page(PAGE, x="[[1,2],[3,4]]", axis="1", g="[[1,0],[0,1]]", T="2")
     y = scipy_softmax([0.5, 1.0])
     np.testing.assert_allclose(
         chart_z(at, "J of x[0, :]"), reference_jacobian(y, 2.0), rtol=1e-12
@@ -174,7 +129,7 @@ def test_temperature_reaches_the_steps() -> None:
 
 
 def test_long_slice_gets_a_summary_not_a_heatmap() -> None:
-    at = open_page(x="random(2, 100; seed=0)", axis="1")
+    at = open_page(PAGE, x="random(2, 100; seed=0)", axis="1")
     assert not at.error
     assert not any(t.startswith("J of") for t in chart_titles(at))
     assert any("heatmaps are drawn for n ≤ 64" in i.value for i in at.info)
@@ -191,14 +146,14 @@ def test_long_slice_gets_a_summary_not_a_heatmap() -> None:
 
 def test_jacobian_memory_cap_is_reported() -> None:
     # 2000 slices of 64: a 2000 x 64 x 64 float64 stack is 62.5 MiB > 32 MiB.
-    at = open_page(x="random(2000, 64; seed=0)", axis="1")
+    at = open_page(PAGE, x="random(2000, 64; seed=0)", axis="1")
     assert any("slice_jacobians" in e.value and "MiB" in e.value for e in at.error)
     # The chosen slice's Jacobian is still drawn.
     assert any(t.startswith("J of x[0, :]") for t in chart_titles(at))
 
 
 def test_reproduce_in_code_offers_dx_and_j() -> None:
-    at = open_page(**CLASSIC)
+    at = open_page(PAGE, **CLASSIC)
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"dx.npy", "J.npy", "dx.csv"} <= labels
 

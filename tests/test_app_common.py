@@ -1,19 +1,15 @@
 """The shared input panel under Streamlit's AppTest: URL sync, bad inputs, presets,
 the random generator, the grid editor and uploads.
 
-The helpers at the top (``open_page``, ``chart_specs``, ...) are shared with the
-page tests ``test_app_explore.py``, ``test_app_stability.py`` and
-``test_app_home.py``. Reference numbers come from scipy or are pinned with a
-comment saying how they were computed; never from the app's own code.
+The helpers (``open_page``, ``errors``, ...) and the bad inputs come from
+``tests/apptest_helpers.py``, shared with the page tests. Reference numbers come
+from scipy or are pinned with a comment saying how they were computed; never from
+the app's own code.
 """
 
 from __future__ import annotations
 
-import base64
 import io
-import json
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -21,83 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from softmax_core import parse_array
 from softmax_core.specs import PRESETS, RandomSpec, format_axis, parse_axis
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1"}
-# softmax([1, 2]) = 1 / (1 + e) and e / (1 + e) (scipy.special.softmax, float64)
-CLASSIC_Y = np.array([[0.2689414213699951, 0.7310585786300049]] * 2)
-
-#: Each bad input, the URL parameters it is opened with, and the parameter the
-#: st.error must name (as the panel writes it: **x**, **axis**, ...).
-BAD_INPUTS: dict[str, tuple[dict[str, str], str]] = {
-    "ragged": ({"x": "[[1,2],[3]]"}, "x"),
-    "non-numeric": ({"x": "[a, b]"}, "x"),
-    "code": ({"x": "__import__('os')"}, "x"),
-    "unbalanced": ({"x": "[[1,2]"}, "x"),
-    "3000-deep nesting": ({"x": "[" * 3000 + "]" * 3000}, "x"),
-    "axis out of range": ({**CLASSIC, "axis": "5"}, "axis"),
-    "g of the wrong shape": ({**CLASSIC, "g": "[1, 2, 3]"}, "g"),
-    "T=0": ({**CLASSIC, "T": "0"}, "T"),
-}
-
-
-# --- helpers shared with the page tests ---------------------------------------
-
-
-def open_page(page: str | None = None, **params: str) -> AppTest:
-    """Open the app as a link would: query parameters first, then the page."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if page is not None:
-        at.switch_page(page)
-    at.run()
-    assert_no_exception(at)
-    return at
-
-
-def assert_no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def decode(value: Any) -> Any:
-    """Plotly's base64 array transport ``{dtype, bdata, shape}`` -> ndarray."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(d) for d in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return value
-
-
-def chart_specs(at: AppTest) -> dict[str, dict[str, Any]]:
-    """Every Plotly figure on the page, by element key, as parsed JSON."""
-    return {
-        chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")
-    }
-
-
-def trace_z(spec: dict[str, Any], trace: int = 0) -> np.ndarray:
-    """A heatmap trace's z as float64 (JSON null, i.e. a blank cell, -> NaN)."""
-    z = decode(spec["data"][trace]["z"])
-    return np.array(z, dtype=np.float64)
-
-
-def tables(at: AppTest) -> list[Any]:
-    """The read-only tables (st.dataframe) in the main area, as DataFrames."""
-    return [d.value for d in at.main.dataframe if d.editing_mode == "read_only"]
-
-
-def page_text(at: AppTest) -> str:
-    """All markdown, captions and alerts of a run, joined."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for kind in (at.info, at.success, at.warning, at.error):
-        parts += [a.value for a in kind]
-    return "\n".join(parts)
-
+from tests.apptest_helpers import (
+    BAD_INPUTS,
+    CLASSIC,
+    assert_no_exception,
+    errors,
+    open_page,
+)
 
 # --- URL parameters -----------------------------------------------------------
 

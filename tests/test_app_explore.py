@@ -13,7 +13,7 @@ from scipy.special import softmax as scipy_softmax
 from softmax_app import arrayview, figures
 from softmax_core._slices import to_slices
 from softmax_core.specs import RandomSpec
-from tests.test_app_common import (
+from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,
     CLASSIC_Y,

@@ -6,12 +6,6 @@ independent reference: scipy's softmax and the VJP y * (g - <g, y>) written out.
 
 from __future__ import annotations
 
-import base64
-import json
-import re
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
@@ -19,59 +13,18 @@ from streamlit.testing.v1 import AppTest
 
 from softmax_app import compute, figures
 from softmax_core import IMPLEMENTATIONS
+from tests.apptest_helpers import (
+    BAD_PARAMS,
+    PWNED,
+    SIGMA_PRODUCT,
+    chart_z,
+    open_page,
+    verdicts,
+)
+from tests.apptest_helpers import CLASSIC as PANEL_CLASSIC
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/gradcheck.py"
-CLASSIC = {"x": "[[1,2],[3,4]]", "axis": "1", "g": "[[1,0],[0,1]]"}
-# sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537).
-SIGMA_PRODUCT = 0.19661193324148185
-
-BAD_INPUTS = {
-    "ragged": {"x": "[[1, 2], [3]]"},
-    "non-numeric": {"x": "[[1, 'a'], [3, 4]]"},
-    "code": {"x": "__import__('pathlib').Path('/tmp/softmax_lab_pwned').touch()"},
-    "unbalanced brackets": {"x": "[[1, 2], [3, 4]"},
-    "3000-deep nesting": {"x": "[" * 3000 + "1" + "]" * 3000},
-    "axis out of range": {"x": "[[1, 2], [3, 4]]", "axis": "5"},
-    "g of the wrong shape": {"x": "[[1, 2], [3, 4]]", "g": "[1, 2, 3]"},
-    "T=0": {"T": "0"},
-}
-
-
-def open_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def verdicts(at: AppTest) -> set[str]:
-    """PASS/FAIL words anywhere in the main area's text elements."""
-    text = " ".join(
-        str(el.value)
-        for kind in ("markdown", "success", "error", "info", "warning", "caption")
-        for el in getattr(at, kind)
-    )
-    return set(re.findall(r"\b(PASS|FAIL)\b", text))
-
-
-def _decode(value: Any) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(d) for d in str(value.get("shape", flat.size)).split(",")]
-        return flat.reshape(shape)
-    return np.asarray(value, dtype=np.float64)
-
-
-def chart_z(at: AppTest, title_start: str) -> np.ndarray:
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        if spec["layout"].get("title", {}).get("text", "").startswith(title_start):
-            return _decode(spec["data"][0]["z"])
-    raise AssertionError(f"no chart titled {title_start!r}")
+CLASSIC = {**PANEL_CLASSIC, "g": "[[1,0],[0,1]]"}
 
 
 def metric(at: AppTest, label: str) -> float:
@@ -82,7 +35,7 @@ def metric(at: AppTest, label: str) -> float:
 
 
 def test_default_input_renders_and_passes() -> None:
-    at = open_page()
+    at = open_page(PAGE)
     assert at.title[0].value.startswith("Gradcheck")
     assert not at.error
     assert at.selectbox(key="impl").value == "vectorized"
@@ -91,7 +44,7 @@ def test_default_input_renders_and_passes() -> None:
 
 
 def test_stale_counter_fails_on_the_classic_example() -> None:
-    at = open_page(impl="stale_counter", **CLASSIC)
+    at = open_page(PAGE, impl="stale_counter", **CLASSIC)
     assert verdicts(at) == {"FAIL"}
     assert not at.error  # a failing check is a result, not an input error
     # The stale counter feeds slice 0's upstream gradient to slice 1, so its
@@ -111,7 +64,7 @@ def test_stale_counter_fails_on_the_classic_example() -> None:
 
 
 def test_vectorized_passes_on_the_classic_example() -> None:
-    at = open_page(impl="vectorized", **CLASSIC)
+    at = open_page(PAGE, impl="vectorized", **CLASSIC)
     assert verdicts(at) == {"PASS"}
     assert metric(at, "max relative error") < 1e-7
     assert metric(at, "norm relative error") < 1e-7
@@ -121,7 +74,7 @@ def test_vectorized_passes_on_the_classic_example() -> None:
 @pytest.mark.parametrize("name", list(IMPLEMENTATIONS))
 def test_every_gallery_entry_matches_its_documented_verdict(name: str) -> None:
     entry = IMPLEMENTATIONS[name]
-    at = open_page(impl=name, **CLASSIC)
+    at = open_page(PAGE, impl=name, **CLASSIC)
     # unshifted_exp only breaks on huge logits; on the classic input it is right.
     expected = "PASS" if entry.correct or name == "unshifted_exp" else "FAIL"
     assert verdicts(at) == {expected}
@@ -129,7 +82,7 @@ def test_every_gallery_entry_matches_its_documented_verdict(name: str) -> None:
 
 
 def test_three_d_input_with_tuple_axis() -> None:
-    at = open_page(x="random(2, 3, 4; seed=0)", axis="0,2", g="random")
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)", axis="0,2", g="random")
     assert not at.error
     assert verdicts(at) == {"PASS"}
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
@@ -142,17 +95,17 @@ def test_three_d_input_with_tuple_axis() -> None:
     assert sorted(table["slice"]) == ["x[:, 0, :]", "x[:, 1, :]", "x[:, 2, :]"]
 
 
-@pytest.mark.parametrize("case", list(BAD_INPUTS))
+@pytest.mark.parametrize("case", list(BAD_PARAMS))
 def test_bad_input_shows_error_and_still_renders(case: str) -> None:
-    at = open_page(**BAD_INPUTS[case])
+    at = open_page(PAGE, **BAD_PARAMS[case])
     assert at.error, f"{case}: no st.error"
     assert at.title[0].value.startswith("Gradcheck")
     assert verdicts(at) == {"PASS"}, "the defaults should still be checked"
-    assert not Path("/tmp/softmax_lab_pwned").exists()
+    assert not PWNED.exists()
 
 
 def test_non_finite_input_is_refused_with_the_core_message() -> None:
-    at = open_page(x="[[0.5, -inf, 2.0]]")
+    at = open_page(PAGE, x="[[0.5, -inf, 2.0]]")
     assert any("NaN or inf" in e.value for e in at.error)
     assert not verdicts(at)
 
@@ -161,7 +114,7 @@ def test_non_finite_input_is_refused_with_the_core_message() -> None:
 
 
 def test_impl_url_parameter_round_trips() -> None:
-    at = open_page(impl="missing_diagonal", **CLASSIC)
+    at = open_page(PAGE, impl="missing_diagonal", **CLASSIC)
     assert at.selectbox(key="impl").value == "missing_diagonal"
     assert at.query_params["impl"] == "missing_diagonal"
     at.selectbox(key="impl").set_value("wrong_axis").run()
@@ -173,7 +126,7 @@ def test_impl_url_parameter_round_trips() -> None:
 
 
 def test_invalid_impl_lists_valid_names() -> None:
-    at = open_page(impl="no_such_thing", **CLASSIC)
+    at = open_page(PAGE, impl="no_such_thing", **CLASSIC)
     message = " ".join(e.value for e in at.error)
     assert "no_such_thing" in message
     assert all(name in message for name in IMPLEMENTATIONS)
@@ -185,7 +138,7 @@ def test_invalid_impl_lists_valid_names() -> None:
 
 
 def test_classic_preset_button_reproduces_the_failure() -> None:
-    at = open_page(x="random(3, 5; seed=1)", g="ones")
+    at = open_page(PAGE, x="random(3, 5; seed=1)", g="ones")
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["impl"] == "stale_counter"
@@ -198,7 +151,7 @@ def test_classic_preset_button_reproduces_the_failure() -> None:
 
 
 def test_gallery_button_loads_the_documented_example() -> None:
-    at = open_page()
+    at = open_page(PAGE)
     at.button(key="gallery-unshifted_exp").click().run()
     assert not at.exception
     entry = IMPLEMENTATIONS["unshifted_exp"]
@@ -211,11 +164,11 @@ def test_gallery_button_loads_the_documented_example() -> None:
 
 
 def test_all_ones_hides_the_stale_counter() -> None:
-    at = open_page(impl="stale_counter", x="[[1,2],[3,4]]", axis="1", g="ones")
+    at = open_page(PAGE, impl="stale_counter", x="[[1,2],[3,4]]", axis="1", g="ones")
     assert verdicts(at) == {"PASS"}
     assert any("constant along each slice right now" in i.value for i in at.info)
     # And the button sets g = ones from a failing state.
-    at = open_page(impl="stale_counter", **CLASSIC)
+    at = open_page(PAGE, impl="stale_counter", **CLASSIC)
     assert verdicts(at) == {"FAIL"}
     next(b for b in at.button if b.label.startswith("Try it")).click().run()
     assert at.session_state["g"] == "ones"
@@ -226,16 +179,16 @@ def test_all_ones_hides_the_stale_counter() -> None:
 
 
 def test_modes_offered_by_size() -> None:
-    small = open_page(**CLASSIC)
+    small = open_page(PAGE, **CLASSIC)
     modes = ["sliced", "elementwise", "directional"]
     assert small.radio(key="gc_mode").options == modes
-    big = open_page(x="random(80, 80; seed=0)")
+    big = open_page(PAGE, x="random(80, 80; seed=0)")
     assert big.radio(key="gc_mode").options == ["sliced", "directional"]
     assert any("elementwise* is not offered" in c.value for c in big.caption)
 
 
 def test_elementwise_and_directional_modes() -> None:
-    at = open_page(impl="stale_counter", **CLASSIC)
+    at = open_page(PAGE, impl="stale_counter", **CLASSIC)
     at.radio(key="gc_mode").set_value("elementwise").run()
     assert verdicts(at) == {"FAIL"}
     assert metric(at, "forward evaluations") == 8  # 2 per element
@@ -246,7 +199,7 @@ def test_elementwise_and_directional_modes() -> None:
 
 
 def test_tolerance_and_step_reach_the_check() -> None:
-    at = open_page(**CLASSIC)
+    at = open_page(PAGE, **CLASSIC)
     at.select_slider(key="gc_atol").set_value(1e-2).run()
     at.select_slider(key="gc_rtol").set_value(1e-1).run()
     assert any("atol = 1e-02 and rtol = 1e-01" in c.value for c in at.caption)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.test_app_common import (
+from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,
     assert_no_exception,

@@ -12,7 +12,7 @@ from scipy.special import log_softmax as scipy_log_softmax
 from scipy.special import softmax as scipy_softmax
 
 from softmax_core.specs import RandomSpec
-from tests.test_app_common import (
+from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,
     CLASSIC_Y,
