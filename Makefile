@@ -20,7 +20,10 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.run-installed
 
+# Compile the fused numba kernels before serving (cached on disk, so only the
+# first `make run` on a machine pays the seconds), not in someone's first click.
 run: $(VENV)/.run-installed
+	$(BIN)/python -c "from softmax_core._dispatch import warm_up; warm_up()"
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 lint: $(VENV)/.test-installed
