@@ -216,3 +216,17 @@ def test_bad_inputs_show_an_error_and_the_page_still_renders(name):
     assert [e[: len(parameter) + 4] for e in errors(at)] == [f"**{parameter}**"]
     assert set(chart_specs(at)) == {"explore-x", "explore-y", "explore-slice"}
     np.testing.assert_allclose(tables(at)[1].to_numpy(), CLASSIC_Y, rtol=1e-15)
+
+
+def test_large_input_tables_are_cropped_and_say_so():
+    # A 100 x 1000 input: the tables show its first 30 x 30 (formatting every
+    # cell of a 100 x 100 table took most of a rerun), the heatmap shows more.
+    at = open_page(PAGE, x="random(100, 1000; seed=0)")
+    x_table, y_table = tables(at)[:2]
+    assert x_table.shape == (30, 30)
+    expected = RandomSpec((100, 1000), seed=0).generate()
+    np.testing.assert_allclose(
+        x_table.to_numpy(dtype=float), expected[:30, :30], rtol=1e-7
+    )
+    # (the page already crops its view to 100 x 100 for the heatmaps)
+    assert any("first 30 x 30 of 100 x 100" in c.value for c in at.caption)
