@@ -389,3 +389,64 @@ def test_arrays_large_enough_for_every_thread_agree(axis):
     _assert_gradients_close(fast, ref, 10.0)
     ref, fast = _both(log_softmax, x, axis)
     _assert_logs_close(fast, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
+    # The kernels' own exp (`_fast._exp`), mapped over arguments from the
+    # underflow edge to 0 (where softmax uses it) and a little above, against
+    # NumPy's exp computed in float64 (and rounded once for float32).
+    numba = pytest.importorskip("numba")
+    from softmax_core import _fast
+
+    @numba.njit(cache=False)
+    def exp_all(z, out):
+        for i in range(z.shape[0]):
+            out[i] = _fast._exp(z[i])
+
+    rng = np.random.default_rng(3)
+    low = -745.2 if dtype == np.float64 else -103.9
+    z = np.concatenate([
+        rng.uniform(low, 0.0, 1_000_000),
+        rng.uniform(-1.0, 1.0, 200_000),
+        -np.abs(rng.standard_normal(10_000)) * 1e-9,
+    ]).astype(dtype)
+    out = np.empty_like(z)
+    exp_all(z, out)
+    exact = np.exp(z.astype(np.float64))
+    if dtype == np.float32:
+        # float64 is exact enough to stand for the true value here
+        ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    else:
+        ulp = np.spacing(exact)
+    # below the smallest normal a ulp is the smallest denormal
+    tiny = np.finfo(dtype).smallest_subnormal
+    errors = np.abs(out.astype(np.float64) - exact) / np.maximum(ulp, tiny)
+    assert errors.max() <= 2.0
+    special = np.array([np.nan, -np.inf, np.inf, 0.0, -1e30, 1e30], dtype)
+    out = np.empty_like(special)
+    exp_all(special, out)
+    np.testing.assert_array_equal(out, [np.nan, 0.0, np.inf, 1.0, 0.0, np.inf])
+
+
+def test_wide_vectors_never_override_numba_settings(monkeypatch):
+    pytest.importorskip("numba")
+    from numba.core import config
+
+    from softmax_core import _fast
+
+    monkeypatch.setattr(config, "CPU_FEATURES", "+avx2")
+    assert _fast._prefer_512_bit_vectors() is False
+    assert config.CPU_FEATURES == "+avx2"
+
+
+def test_wide_vectors_are_only_set_before_numba_compiles(monkeypatch):
+    pytest.importorskip("numba")
+    from numba.core import config
+
+    from softmax_core import _fast
+
+    _fast.warm_up()  # numba has compiled: its target machine is fixed
+    monkeypatch.setattr(config, "CPU_FEATURES", None)
+    assert _fast._prefer_512_bit_vectors() is False
+    assert config.CPU_FEATURES is None
