@@ -772,6 +772,23 @@ def vjp_columns(
         _vjp_band(y[o], g[o], out[o], t, log, i0, min(i0 + w, inner))
 
 
+@_njit(parallel=True)
+def _prefault(out: FloatArray) -> None:
+    """Write a 0 into each 4 KiB page of the 1-D array `out`, block by block.
+
+    The first write to a fresh page makes the kernel zero it (2 MiB at a time
+    with transparent huge pages). A columns kernel on a single slab sends both
+    threads down the same rows, so they would fault the same pages in turn and
+    wait on each other; here each thread faults its own contiguous blocks.
+    """
+    page = 4096 // out.itemsize
+    pages = (out.shape[0] + page - 1) // page
+    per = (pages + 63) // 64
+    for b in _prange(64):
+        for p in range(b * per, min(pages, (b + 1) * per)):
+            out[p * page] = 0.0
+
+
 def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None:
     """Run kernel `name` (``"forward"`` or ``"vjp"``) on ``(outer, n, inner)`` arrays.
 
@@ -783,7 +800,10 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
     milliseconds on a busy one, more than they would save. Larger ones run on
     every core, in chunks of about a sixteenth of the work handed out as
     threads come free (numba's default is one equal share per thread, so a
-    thread that another program holds up makes the other wait).
+    thread that another program holds up makes the other wait). A large
+    strided axis of a single slab (``outer == 1``, such as axis 0 of a 2-D
+    array) has its output's pages faulted in first (:func:`_prefault`):
+    (4096, 4096) float64 along axis 0 went from 44 to 37 ms forward.
     """
     outer, n, inner = arrays[0].shape
     args: tuple[FloatArray, ...]
@@ -799,11 +819,15 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
         args = arrays
         width = min(inner, _BAND_ROW_BYTES // arrays[0].itemsize)
         items = outer * -(-inner // width)
+    parallel = arrays[0].nbytes >= _PARALLEL_MIN_BYTES
     threads = numba.get_num_threads()
-    if arrays[0].nbytes < _PARALLEL_MIN_BYTES:
+    if not parallel:
         numba.set_num_threads(1)
-    old = numba.set_parallel_chunksize(max(1, items // 16))
+    old = numba.set_parallel_chunksize(4)
     try:
+        if parallel and inner > 1 and outer == 1:
+            _prefault(arrays[-1].reshape(-1))
+        numba.set_parallel_chunksize(max(1, items // 16))
         kernel(*args, t, log)
     finally:
         numba.set_parallel_chunksize(old)
@@ -826,3 +850,4 @@ def warm_up() -> None:
         forward_columns(a3, np.empty_like(a3), t, False)
         vjp_rows(a2, a2, np.empty_like(a2), t, False)
         vjp_columns(a3, a3, np.empty_like(a3), t, False)
+        _prefault(np.empty(4, dtype=dtype))
