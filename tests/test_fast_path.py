@@ -450,3 +450,39 @@ def test_wide_vectors_are_only_set_before_numba_compiles(monkeypatch):
     monkeypatch.setattr(config, "CPU_FEATURES", None)
     assert _fast._prefer_512_bit_vectors() is False
     assert config.CPU_FEATURES is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows", [4099, 9000])  # 3 rows left over after fours; none
+def test_short_rows_in_fours_keep_each_row_to_itself(dtype, rows):
+    # Short last-axis slices go through the kernel four at a time; a special
+    # row in any position of a four (or among the rows left over) must only
+    # change its own output.
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((rows, 12)) * 4).astype(dtype)
+    specials = {
+        0: np.nan,  # NaN at the start of a four
+        5: np.inf,  # +inf, second of a four
+        10: -np.inf,  # a whole row of -inf, third of a four
+        15: 1e30,  # huge but finite, last of a four
+        rows - 1: np.nan,  # a row left over (or the last four's last row)
+    }
+    for r, v in specials.items():
+        if v == -np.inf:
+            x[r] = -np.inf
+        else:
+            x[r, r % 12] = v
+    g = rng.standard_normal(x.shape).astype(dtype)
+    ref, fast = _both(softmax, x, -1)
+    _assert_probabilities_close(fast, ref)
+    assert np.isnan(fast[0]).all() and np.isnan(fast[5]).all()
+    assert (fast[10] == 0).all() and np.isnan(fast[rows - 1]).all()
+    assert np.isfinite(fast[[1, 4, 6, 9, 11, 14, 15, 16]]).all()
+    ref, fast = _both(log_softmax, x, -1)
+    _assert_logs_close(fast, ref)
+    y = np.nan_to_num(softmax(x, -1))
+    ref, fast = _both(softmax_vjp, y, g, -1)
+    _assert_gradients_close(fast, ref, 10.0)
+    log_y = log_softmax(np.where(np.isnan(x), 0.0, x), -1)
+    ref, fast = _both(log_softmax_vjp, log_y, g, -1)
+    _assert_gradients_close(fast, ref, 10.0)
