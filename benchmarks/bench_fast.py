@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -102,10 +103,16 @@ def peak_extra(func: Callable[[], Any], nbytes: int) -> float:
     return (peak - base) / nbytes
 
 
-def measure(reps: int, clock: Callable[[], float] = time.perf_counter) -> list[Row]:
+def measure(
+    reps: int,
+    clock: Callable[[], float] = time.perf_counter,
+    which: list[int] | None = None,
+) -> list[Row]:
     rng = np.random.default_rng(0)
     rows = []
-    for shape, dtype, axis in ROWS:
+    for index, (shape, dtype, axis) in enumerate(ROWS):
+        if which is not None and index not in which:
+            continue
         x = (rng.standard_normal(shape) * 3).astype(dtype)
         g = rng.standard_normal(shape).astype(dtype)
         runs = {
@@ -216,6 +223,14 @@ def main() -> None:
                         help="time small arrays instead, to place MIN_FAST_SIZE")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
+        "--rows",
+        type=lambda text: [int(i) for i in text.split(",")],
+        help="only these rows of the table, counted from 0 (e.g. 3,4)",
+    )
+    parser.add_argument(
+        "--no-first-call", action="store_true", help="skip the first-call timing"
+    )
+    parser.add_argument(
         "--single-thread",
         action="store_true",
         help="one thread each, timed in CPU time of the calling thread: "
@@ -236,7 +251,7 @@ def main() -> None:
         numba.set_num_threads(1)
         if torch is not None:
             torch.set_num_threads(1)
-        rows = measure(args.reps, time.thread_time)
+        rows = measure(args.reps, time.thread_time, args.rows)
         print(f"One thread each, CPU time of the calling thread, {args.reps} runs "
               f"(load average {load:.1f}). Medians:")
         print()
@@ -246,8 +261,8 @@ def main() -> None:
         print()
         print(table(rows, "best"))
         return
-    cold, warm = first_call()
-    rows = measure(args.reps)
+    cold, warm = (math.nan, math.nan) if args.no_first_call else first_call()
+    rows = measure(args.reps, which=args.rows)
     print(f"Medians of {args.reps} runs (load average {load:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after):")
     print()

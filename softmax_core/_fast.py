@@ -93,15 +93,7 @@ def _prefer_512_bit_vectors() -> bool:
 
 _WIDE_VECTORS = _prefer_512_bit_vectors()
 
-__all__ = [
-    "available",
-    "launch",
-    "forward_columns",
-    "forward_rows",
-    "vjp_columns",
-    "vjp_rows",
-    "warm_up",
-]
+__all__ = ["KERNELS", "available", "launch", "warm_up"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -118,6 +110,9 @@ _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _BAND_ROW_BYTES = 8192
 #: Bytes per step of a band: its rows are read twice in a row, from L1 or L2.
 _STEP_BYTES = 64 * 1024
+#: Entries per partial sum kept in the input's dtype (float32 sums then lose
+#: at most about 1024 / 32 lanes * 6e-8 = 2e-6 before joining a float64 total).
+_SUM_CHUNK = 1024
 
 
 def available() -> bool:
@@ -307,22 +302,36 @@ def _max(x: FloatArray) -> Any:
 
 
 # Summation order is free here (and only here): "reassoc" lets the loops vectorise.
+# Partial sums stay in the input's dtype for :data:`_SUM_CHUNK` entries at a
+# time (see :func:`_park_exps`), then join a float64 total.
 @_njit(fastmath={"reassoc", "contract"})
 def _dot(x: FloatArray, y: FloatArray) -> float:
-    """``sum(x * y)`` of two 1-D views, accumulated in float64."""
-    s = 0.0
-    for i in range(x.shape[0]):
-        s += np.float64(x[i]) * np.float64(y[i])
-    return s
+    """``sum(x * y)`` of two 1-D views, in float64 over chunks of the dtype's sums."""
+    n = x.shape[0]
+    total = 0.0
+    for c0 in range(0, n, _SUM_CHUNK):
+        xc = x[c0 : c0 + _SUM_CHUNK]
+        yc = y[c0 : c0 + _SUM_CHUNK]
+        part = _cast_like(0.0, x[0])
+        for i in range(xc.shape[0]):
+            part += xc[i] * yc[i]
+        total += part
+    return total
 
 
 @_njit(fastmath={"reassoc", "contract"})
 def _included_sum(g: FloatArray, log_y: FloatArray) -> float:
-    """Sum of ``g`` where ``log_y > -inf``, accumulated in float64."""
-    s = 0.0
-    for i in range(g.shape[0]):
-        s += np.float64(g[i]) if log_y[i] != -np.inf else 0.0
-    return s
+    """Sum of ``g`` where ``log_y > -inf``, as :func:`_dot` sums."""
+    n = g.shape[0]
+    total = 0.0
+    for c0 in range(0, n, _SUM_CHUNK):
+        gc = g[c0 : c0 + _SUM_CHUNK]
+        lc = log_y[c0 : c0 + _SUM_CHUNK]
+        part = _cast_like(0.0, g[0])
+        for i in range(gc.shape[0]):
+            part += gc[i] if lc[i] != -np.inf else 0.0
+        total += part
+    return total
 
 
 @_njit()
@@ -353,11 +362,6 @@ def _exps(x: FloatArray, m: Any, t: Any, scale: float, out: FloatArray) -> None:
 def _shifted_exp(v: Any, m: Any, t: Any) -> Any:
     """``exp((v - m) / t)``, compiled without "reassoc" (see :func:`_park_exps`)."""
     return _exp(v - m) if t == 1.0 else _exp((v - m) / t)
-
-
-# Partial sums in the input's dtype stay this short, so a float32 sum loses at
-# most about 1024 / 32 lanes * 6e-8 = 2e-6 before it joins the float64 total.
-_SUM_CHUNK = 1024
 
 
 @_njit(fastmath={"reassoc", "contract"})
@@ -515,23 +519,6 @@ def _forward_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
         inv = 1.0 / total
         _exps(x[:final_from], m, t, inv, out[:final_from])
         _scale(out[final_from:], inv)
-
-
-@_njit(parallel=True)
-def forward_rows(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
-    """Softmax along the last axis of the C-contiguous 2-D array `x`, into `out`.
-
-    `t` is the temperature in `x`'s dtype; `log` selects log-softmax.
-    """
-    rows, n = x.shape
-    if n > _BLOCK_BYTES // x.itemsize:
-        for r in _prange(rows):
-            _forward_row(x[r], out[r], t, log)
-        return
-    for q in _prange(rows // 4):
-        _forward_4_short_rows(x, out, 4 * q, t, log)
-    for r in range(rows - rows % 4, rows):
-        _forward_short_row(x[r], out[r], t, log)
 
 
 # --- forward: strided slices --------------------------------------------------
@@ -699,18 +686,6 @@ def _forward_band(
             _finish_softmax_row(x[j, i0:i1], m, t, scale, out[j, i0:i1])
 
 
-@_njit(parallel=True)
-def forward_columns(x: FloatArray, out: FloatArray, t: Any, log: bool) -> None:
-    """Softmax along axis 1 of the C-contiguous 3-D array `x`, into `out`."""
-    outer, n, inner = x.shape
-    w = _band_width(inner, x.itemsize)
-    bands = (inner + w - 1) // w
-    for item in _prange(outer * bands):
-        o = item // bands
-        i0 = (item % bands) * w
-        _forward_band(x[o], out[o], t, log, i0, min(i0 + w, inner))
-
-
 # --- backward -----------------------------------------------------------------
 
 
@@ -735,9 +710,11 @@ def _vjp_row_write(
             d = (g[i] - _exp(ly) * total) * inv_t
             out[i] = 0.0 if ly == -np.inf else d
     else:
-        # y * (g - <g, y>) / T
+        # y * (g - <g, y>) / T, in the dtype of y (as the reference computes)
+        dot = _cast_like(total, y[0])
+        scale = _cast_like(inv_t, y[0])
         for i in range(y.shape[0]):
-            out[i] = (g[i] - total) * y[i] * inv_t
+            out[i] = (g[i] - dot) * y[i] * scale
 
 
 @_njit()
@@ -768,25 +745,6 @@ def _vjp_4_rows(
     _vjp_row_write(y[r + 1], g[r + 1], out[r + 1], inv_t, log, s1)
     _vjp_row_write(y[r + 2], g[r + 2], out[r + 2], inv_t, log, s2)
     _vjp_row_write(y[r + 3], g[r + 3], out[r + 3], inv_t, log, s3)
-
-
-@_njit(parallel=True)
-def vjp_rows(
-    y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
-) -> None:
-    """VJP along the last axis of C-contiguous 2-D arrays, into `out`.
-
-    Short slices go four at a time; a long one is read twice anyway.
-    """
-    rows, n = y.shape
-    if n > _BLOCK_BYTES // y.itemsize:
-        for r in _prange(rows):
-            _vjp_row(y[r], g[r], out[r], t, log)
-        return
-    for q in _prange(rows // 4):
-        _vjp_4_rows(y, g, out, 4 * q, t, log)
-    for r in range(rows - rows % 4, rows):
-        _vjp_row(y[r], g[r], out[r], t, log)
 
 
 @_njit()
@@ -849,18 +807,80 @@ def _vjp_band(
             _vjp_softmax_row(g[j, i0:i1], y[j, i0:i1], acc, inv_t, out[j, i0:i1])
 
 
-@_njit(parallel=True)
-def vjp_columns(
-    y: FloatArray, g: FloatArray, out: FloatArray, t: Any, log: bool
-) -> None:
-    """VJP along axis 1 of C-contiguous 3-D arrays, into `out`."""
-    outer, n, inner = y.shape
-    w = _band_width(inner, y.itemsize)
-    bands = (inner + w - 1) // w
-    for item in _prange(outer * bands):
-        o = item // bands
-        i0 = (item % bands) * w
-        _vjp_band(y[o], g[o], out[o], t, log, i0, min(i0 + w, inner))
+# --- the parallel kernels -------------------------------------------------------
+#
+# Built twice, for softmax and for log-softmax, with `log` a constant of each
+# closure: as a run-time argument it left both paths in every loop, and cost a
+# third of the time of the rows VJP when its inputs were not in cache.
+
+
+def _build_kernels(log: bool) -> dict[str, Callable[..., None]]:
+    """Return the four parallel kernels with `log` fixed (numba caches each)."""
+
+    @_njit(parallel=True)
+    def forward_rows(x: FloatArray, out: FloatArray, t: Any) -> None:
+        """Softmax along the last axis of the C-contiguous 2-D `x`, into `out`.
+
+        `t` is the temperature in `x`'s dtype.
+        """
+        rows, n = x.shape
+        if n > _BLOCK_BYTES // x.itemsize:
+            for r in _prange(rows):
+                _forward_row(x[r], out[r], t, log)
+            return
+        for q in _prange(rows // 4):
+            _forward_4_short_rows(x, out, 4 * q, t, log)
+        for r in range(rows - rows % 4, rows):
+            _forward_short_row(x[r], out[r], t, log)
+
+    @_njit(parallel=True)
+    def forward_columns(x: FloatArray, out: FloatArray, t: Any) -> None:
+        """Softmax along axis 1 of the C-contiguous 3-D array `x`, into `out`."""
+        outer, n, inner = x.shape
+        w = _band_width(inner, x.itemsize)
+        bands = (inner + w - 1) // w
+        for item in _prange(outer * bands):
+            o = item // bands
+            i0 = (item % bands) * w
+            _forward_band(x[o], out[o], t, log, i0, min(i0 + w, inner))
+
+    @_njit(parallel=True)
+    def vjp_rows(y: FloatArray, g: FloatArray, out: FloatArray, t: Any) -> None:
+        """VJP along the last axis of C-contiguous 2-D arrays, into `out`.
+
+        Short slices go four at a time; a long one is read twice anyway.
+        """
+        rows, n = y.shape
+        if n > _BLOCK_BYTES // y.itemsize:
+            for r in _prange(rows):
+                _vjp_row(y[r], g[r], out[r], t, log)
+            return
+        for q in _prange(rows // 4):
+            _vjp_4_rows(y, g, out, 4 * q, t, log)
+        for r in range(rows - rows % 4, rows):
+            _vjp_row(y[r], g[r], out[r], t, log)
+
+    @_njit(parallel=True)
+    def vjp_columns(y: FloatArray, g: FloatArray, out: FloatArray, t: Any) -> None:
+        """VJP along axis 1 of C-contiguous 3-D arrays, into `out`."""
+        outer, n, inner = y.shape
+        w = _band_width(inner, y.itemsize)
+        bands = (inner + w - 1) // w
+        for item in _prange(outer * bands):
+            o = item // bands
+            i0 = (item % bands) * w
+            _vjp_band(y[o], g[o], out[o], t, log, i0, min(i0 + w, inner))
+
+    return {
+        "forward_rows": forward_rows,
+        "forward_columns": forward_columns,
+        "vjp_rows": vjp_rows,
+        "vjp_columns": vjp_columns,
+    }
+
+
+#: The kernels by name, for softmax (``KERNELS[False]``) and log-softmax.
+KERNELS = {False: _build_kernels(False), True: _build_kernels(True)}
 
 
 @_njit(parallel=True)
@@ -898,16 +918,13 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
     """
     outer, n, inner = arrays[0].shape
     args: tuple[FloatArray, ...]
+    layout = "rows" if inner == 1 else "columns"
+    kernel = KERNELS[log][f"{name}_{layout}"]
     if inner == 1:
-        rows = forward_rows if name == "forward" else vjp_rows
-        kernel = cast(Callable[..., None], rows)
         args = tuple(a.reshape(outer, n) for a in arrays)
         # short rows are handed out four at a time
         items = outer if n > _BLOCK_BYTES // arrays[0].itemsize else outer // 4
     else:
-        kernel = cast(
-            Callable[..., None], forward_columns if name == "forward" else vjp_columns
-        )
         args = arrays
         width = min(inner, _BAND_ROW_BYTES // arrays[0].itemsize)
         items = outer * -(-inner // width)
@@ -920,7 +937,7 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
         if parallel and inner > 1 and outer == 1:
             _prefault(arrays[-1].reshape(-1))
         numba.set_parallel_chunksize(max(1, items // 16))
-        kernel(*args, t, log)
+        kernel(*args, t)
     finally:
         numba.set_parallel_chunksize(old)
         numba.set_num_threads(threads)
@@ -938,8 +955,9 @@ def warm_up() -> None:
         t = dtype(1.0)
         a2 = np.zeros((2, 3), dtype=dtype)
         a3 = np.zeros((2, 3, 2), dtype=dtype)
-        forward_rows(a2, np.empty_like(a2), t, False)
-        forward_columns(a3, np.empty_like(a3), t, False)
-        vjp_rows(a2, a2, np.empty_like(a2), t, False)
-        vjp_columns(a3, a3, np.empty_like(a3), t, False)
+        for kernels in KERNELS.values():
+            kernels["forward_rows"](a2, np.empty_like(a2), t)
+            kernels["forward_columns"](a3, np.empty_like(a3), t)
+            kernels["vjp_rows"](a2, a2, np.empty_like(a2), t)
+            kernels["vjp_columns"](a3, a3, np.empty_like(a3), t)
         _prefault(np.empty(4, dtype=dtype))
