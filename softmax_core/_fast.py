@@ -50,6 +50,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from softmax_core._validation import FloatArray
+from softmax_core._vector_max import vector_max
 
 try:
     import numba
@@ -262,43 +263,8 @@ if numba is not None:
 
 @_njit()
 def _max(x: FloatArray) -> Any:
-    """Max of the 1-D view `x` ignoring NaN (``-inf`` when all NaN).
-
-    Eight independent running maxima so the loop vectorises; a single
-    ``m = max(m, v)`` chain is bound by its latency.
-    """
-    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = _cast_like(-np.inf, x[0])
-    n = x.shape[0]
-    i = 0
-    while i + 8 <= n:
-        v = x[i]
-        m0 = v if v > m0 else m0
-        v = x[i + 1]
-        m1 = v if v > m1 else m1
-        v = x[i + 2]
-        m2 = v if v > m2 else m2
-        v = x[i + 3]
-        m3 = v if v > m3 else m3
-        v = x[i + 4]
-        m4 = v if v > m4 else m4
-        v = x[i + 5]
-        m5 = v if v > m5 else m5
-        v = x[i + 6]
-        m6 = v if v > m6 else m6
-        v = x[i + 7]
-        m7 = v if v > m7 else m7
-        i += 8
-    while i < n:
-        v = x[i]
-        m0 = v if v > m0 else m0
-        i += 1
-    m0 = m1 if m1 > m0 else m0
-    m2 = m3 if m3 > m2 else m2
-    m4 = m5 if m5 > m4 else m4
-    m6 = m7 if m7 > m6 else m6
-    m0 = m2 if m2 > m0 else m0
-    m4 = m6 if m6 > m4 else m4
-    return m0 if m0 > m4 else m4
+    """Max of the contiguous 1-D view `x` ignoring NaN (``-inf`` when all NaN)."""
+    return vector_max(x)
 
 
 # Summation order is free here (and only here): "reassoc" lets the loops vectorise.

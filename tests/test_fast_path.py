@@ -486,3 +486,36 @@ def test_short_rows_in_fours_keep_each_row_to_itself(dtype, rows):
     log_y = log_softmax(np.where(np.isnan(x), 0.0, x), -1)
     ref, fast = _both(log_softmax_vjp, log_y, g, -1)
     _assert_gradients_close(fast, ref, 10.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_vector_max_is_the_max_ignoring_nan(dtype):
+    # The kernels' SIMD max, on every length around its vector and unrolled
+    # steps (16 or 8 lanes, four accumulators), with NaN and infinities put
+    # at the start, the middle and the end, against NumPy's fmax.
+    numba = pytest.importorskip("numba")
+    from softmax_core._vector_max import vector_max
+
+    @numba.njit(cache=False)
+    def row_max(x):
+        return vector_max(x)
+
+    rng = np.random.default_rng(5)
+    for n in [*range(0, 140), 1000, 4099]:
+        x = (rng.standard_normal(n) * 10).astype(dtype)
+        expected = np.fmax.reduce(x, initial=-np.inf)
+        assert row_max(x) == expected, n
+        if n == 0:
+            continue
+        for where in {0, n // 2, n - 1}:
+            y = x.copy()
+            y[where] = np.nan
+            assert row_max(y) == np.fmax.reduce(y, initial=-np.inf), (n, where)
+            y[where] = np.inf
+            assert row_max(y) == np.inf
+            y = np.full(n, np.nan, dtype)
+            y[where] = -np.inf
+            assert row_max(y) == -np.inf
+        x[-1] = x.max() + 1  # the last entry, in the scalar tail or not
+        assert row_max(x) == x[-1]
+    assert row_max(np.full(37, np.nan, dtype)) == -np.inf
