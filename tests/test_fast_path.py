@@ -519,3 +519,24 @@ def test_vector_max_is_the_max_ignoring_nan(dtype):
         x[-1] = x.max() + 1  # the last entry, in the scalar tail or not
         assert row_max(x) == x[-1]
     assert row_max(np.full(37, np.nan, dtype)) == -np.inf
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "itemsize", "min_bands", "width"),
+    [
+        (1, 4096, 8, 4, 1024),  # 8 KiB bands already make four
+        (1, 1000, 8, 4, 256),  # one band of 1000 would leave a thread idle
+        (1, 1000, 8, 1, 1000),  # one thread: no need to split
+        (2, 2048, 4, 4, 1024),  # two slabs of two bands
+        (512, 64, 8, 4, 64),  # plenty of slabs
+        (1, 12, 8, 4, 12),  # under two cache lines: never split a line
+    ],
+)
+def test_band_width_gives_every_thread_whole_cache_lines(
+    outer, inner, itemsize, min_bands, width
+):
+    from softmax_core._fast import _band_width
+
+    w = _band_width(outer, inner, itemsize, min_bands)
+    assert w == width
+    assert w == inner or (w * itemsize) % 64 == 0
