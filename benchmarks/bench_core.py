@@ -20,6 +20,9 @@ Rows:
 3. Peak extra memory of forward + backward on (1000, 1000) float64, measured
    with tracemalloc (which sees NumPy's allocations), as a multiple of the
    input's bytes.
+4. The fast path (issue 5): the table of ``benchmarks/bench_fast.py`` (fused
+   kernels, NumPy reference, PyTorch and a memory copy on the issue's five
+   shapes; ``--no-fast`` skips it, ``bench_fast.py`` alone has more options).
 
 Targets (issue 2): >= 50x the per-slice loop; sliced gradcheck >= 50x torch's
 gradcheck at (48, 48); <= 3x the input's bytes of extra peak memory.
@@ -164,6 +167,9 @@ def peak_extra_memory() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--no-fast", action="store_true", help="skip the fast-path table (issue 5)"
+    )
     args = parser.parse_args()
     repeats = 5 if args.quick else 15
 
@@ -190,6 +196,13 @@ def main() -> None:
         f"{auto:.2f}x the input's bytes (auto dispatch), "
         f"{numpy_path:.2f}x (NumPy reference)"
     )
+
+    if not args.no_fast:
+        import bench_fast  # beside this file
+
+        fast_reps = 7 if args.quick else 21
+        print(f"\nfast path: forward + backward, medians of {fast_reps} runs (ms)\n")
+        print(bench_fast.table(bench_fast.measure(fast_reps)))
 
 
 if __name__ == "__main__":

@@ -272,9 +272,10 @@ def main() -> None:
     print()
     print(table(rows, "best"))
     print()
-    print(f"First call (import softmax_core + softmax + softmax_vjp of a (1024, 1024) "
-          f"float64 array, fresh process): cold cache {cold:.2f} s, warm cache "
-          f"{warm:.2f} s.")
+    if not args.no_first_call:
+        print(f"First call (import softmax_core + softmax + softmax_vjp of a "
+              f"(1024, 1024) float64 array, fresh process): cold cache {cold:.2f} s, "
+              f"warm cache {warm:.2f} s.")
     print(f"numba {__import__('numba').__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else 'not installed'}, "
           f"{os.cpu_count()} cores, threads: numba "

@@ -103,8 +103,11 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # parked exps and the block together must fit.
 #: Bytes per block of a contiguous slice (the rows kernels).
 _BLOCK_BYTES = 256 * 1024
-#: Arrays smaller than this run on one thread (see :func:`launch`).
-_PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+#: Arrays smaller than this run on one thread (see :func:`launch`). On an idle
+#: machine two threads halve forward + backward from here up ((1000, 1000)
+#: float64: 2.5 -> 1.3 ms); below, waking a thread and faulting in pages cost
+#: as much as they save.
+_PARALLEL_MIN_BYTES = 1024 * 1024
 #: Bytes of one row of a band (the columns kernels): two pages. Measured on
 #: axis 0 of (4096, 4096) float64: 4 KiB 73 ms forward + backward, 8 KiB 67,
 #: 16 KiB no better and too few bands to share between threads.
@@ -885,14 +888,15 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
     `arrays` are C-contiguous, of one dtype; the last one receives the result.
     `t` is the temperature in that dtype. ``inner == 1`` takes the rows kernel.
 
-    Arrays under :data:`_PARALLEL_MIN_BYTES` run on the calling thread alone:
-    waking the other threads costs tens of microseconds on an idle machine and
-    milliseconds on a busy one, more than they would save. Larger ones run on
-    every core, in chunks of about a sixteenth of the work handed out as
-    threads come free (numba's default is one equal share per thread, so a
-    thread that another program holds up makes the other wait). A large
-    strided axis of a single slab (``outer == 1``, such as axis 0 of a 2-D
-    array) has its output's pages faulted in first (:func:`_prefault`):
+    Arrays under :data:`_PARALLEL_MIN_BYTES` run on the calling thread alone.
+    Larger ones run on every core, in chunks of about a sixteenth of the work
+    handed out as threads come free (numba's default is one equal share per
+    thread, so a thread that another program holds up makes the other wait).
+    On a machine whose cores are all busy with other programs a parallel call
+    can still wait milliseconds for a thread to be scheduled: the price of
+    halving the time on an idle one. A large strided axis of a single slab
+    (``outer == 1``, such as axis 0 of a 2-D array) has its output's pages
+    faulted in first (:func:`_prefault`):
     (4096, 4096) float64 along axis 0 went from 44 to 37 ms forward.
     """
     outer, n, inner = arrays[0].shape
