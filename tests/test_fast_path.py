@@ -404,6 +404,11 @@ def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
         for i in range(z.shape[0]):
             out[i] = _fast._exp(z[i])
 
+    @numba.njit(cache=False)
+    def exp_nonpositive_all(z, out):
+        for i in range(z.shape[0]):
+            out[i] = _fast._exp_nonpositive(z[i])
+
     rng = np.random.default_rng(3)
     low = -745.2 if dtype == np.float64 else -103.9
     z = np.concatenate([
@@ -423,6 +428,17 @@ def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
     tiny = np.finfo(dtype).smallest_subnormal
     errors = np.abs(out.astype(np.float64) - exact) / np.maximum(ulp, tiny)
     assert errors.max() <= 2.0
+    # The variant for z <= 0 (softmax's x - max) gives the very same numbers.
+    nonpositive = z <= 0
+    out_nonpositive = np.empty_like(z)
+    exp_nonpositive_all(z, out_nonpositive)
+    np.testing.assert_array_equal(out_nonpositive[nonpositive], out[nonpositive])
+    smallest = -744.4 if dtype == np.float64 else -103.2  # exp: the smallest denormal
+    edge = np.array([np.nan, -np.inf, 0.0, -1e30, smallest, smallest - 1], dtype)
+    out_edge = np.empty_like(edge)
+    exp_nonpositive_all(edge, out_edge)
+    tiny = np.finfo(dtype).smallest_subnormal
+    np.testing.assert_array_equal(out_edge, [np.nan, 0.0, 1.0, 0.0, tiny, 0.0])
     special = np.array([np.nan, -np.inf, np.inf, 0.0, -1e30, 1e30], dtype)
     out = np.empty_like(special)
     exp_all(special, out)
