@@ -42,12 +42,11 @@ Path = Literal["auto", "fast", "numpy"]
 
 #: Arrays with fewer entries take the NumPy path in "auto" mode. Measured with
 #: ``benchmarks/bench_fast.py --threshold`` (table in benchmarks/README.md):
-#: the fused kernels win from about 16 384 entries along a last axis and from
-#: 32 768 along a strided one; below, a forward + backward pair takes under
-#: 0.2 ms either way and the fast path's fixed cost (a few tens of
-#: microseconds) eats its gain. It also keeps the app's small examples from
-#: importing numba at all.
-MIN_FAST_SIZE = 32_768
+#: the fused kernels win by 1.3x to 1.6x at 16 384 entries and break even
+#: around 8 192; below, a forward + backward pair takes under 0.1 ms either
+#: way and the fast path's fixed cost (a few tens of microseconds) eats its
+#: gain. It also keeps the app's small examples from importing numba at all.
+MIN_FAST_SIZE = 16_384
 
 _PATH: ContextVar[Path] = ContextVar("softmax_core_path", default="auto")
 
