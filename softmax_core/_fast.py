@@ -86,7 +86,10 @@ def _prefer_512_bit_vectors() -> bool:
         return False
     import llvmlite.binding as llvm
 
-    features = llvm.get_host_cpu_features().flatten()
+    try:
+        features = llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # pragma: no cover - LLVM cannot read this CPU's features
+        return False
     if "+avx512f" not in features.split(","):
         return False
     config.CPU_FEATURES = features + ",-prefer-256-bit"
