@@ -54,6 +54,9 @@ MAX_GRID_ELEMENTS = 400
 _UPLOAD_PREFIX = "upload:"
 _INPUTS = "_inputs"
 _GRID = "_grid"  # (key, array) of the grid editor drawn in the last run
+# The x text the panel itself wrote (random array, upload, grid edit): padded
+# and one row per line for the text box; a link gets the compact form.
+_WRITTEN = "_x_written"
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def _apply_random() -> None:
         return
     if math.prod(shape) <= MAX_TEXT_ELEMENTS:
         # Small arrays are written out, so the numbers can be edited and shared.
-        st.session_state["x"] = format_array(spec.generate().round(3))
+        _write_x(format_array(spec.generate().round(3)))
     else:
         st.session_state["x"] = str(spec)
 
@@ -161,7 +164,7 @@ def _apply_upload() -> None:
         st.session_state["_panel_error"] = f"**Upload** {upload.name!r}: {exc}"
         return
     if array.size <= MAX_TEXT_ELEMENTS:
-        st.session_state["x"] = format_array(array)
+        _write_x(format_array(array))
     else:
         st.session_state["_uploaded"] = (upload.name, array)
         st.session_state["x"] = _UPLOAD_PREFIX + upload.name
@@ -189,7 +192,25 @@ def _apply_grid() -> None:
                 grid[int(row), int(column)] = np.nan if value is None else float(value)
     except (ValueError, TypeError, IndexError):
         return  # the editor only produces numbers in range; ignore anything else
-    st.session_state["x"] = format_array(grid.reshape(base.shape))
+    _write_x(format_array(grid.reshape(base.shape)))
+
+
+def _write_x(text: str) -> None:
+    """Put text the panel wrote into the x box, and remember that it did."""
+    st.session_state["x"] = text
+    st.session_state[_WRITTEN] = text
+
+
+def _link_x(inputs: Inputs) -> str:
+    """Return the x for the URL: as typed, or compact if the panel wrote it.
+
+    Typed text is kept as it is (it may be a spreadsheet paste, where a line
+    break separates rows); text the panel wrote from an array is shared in
+    one line, ``[[0.123,-1.5],[2,0]]``, which reads back to the same array.
+    """
+    if inputs.x_text == st.session_state.get(_WRITTEN):
+        return format_array(inputs.x, compact=True)
+    return inputs.x_text
 
 
 def _resolve_x(errors: list[str]) -> tuple[np.ndarray, str]:
@@ -320,7 +341,7 @@ def input_panel() -> Inputs:
         errors.append(panel_error)
     with st.sidebar:
         inputs = _input_widgets(errors)
-    urlstate.publish("x", inputs.x_text, DEFAULTS["x"])
+    urlstate.publish("x", _link_x(inputs), DEFAULTS["x"])
     urlstate.publish("axis", inputs.axis_text, DEFAULTS["axis"])
     urlstate.publish("T", _format_t(inputs.temperature), DEFAULTS["T"])
     urlstate.publish("g", inputs.g_text, DEFAULTS["g"])

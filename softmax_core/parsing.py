@@ -233,7 +233,7 @@ def parse_array(
     return _Parser(text, max_elements).parse()
 
 
-def format_array(x: ArrayLike) -> str:
+def format_array(x: ArrayLike, *, compact: bool = False) -> str:
     """Write an array as text that :func:`parse_array` reads back exactly.
 
     Parameters
@@ -242,6 +242,10 @@ def format_array(x: ArrayLike) -> str:
         Real numbers with at most :data:`MAX_NDIM` dimensions. float16 and
         float32 values are written as the float64 numbers they equal; bool
         and integers as floats.
+    compact : bool, default False
+        One line with no spaces and whole numbers without ``.0``
+        (``[[1,-0.5],[inf,0.1]]``): the form for a shared link. It reads back
+        exactly like the default layout.
 
     Returns
     -------
@@ -273,6 +277,8 @@ def format_array(x: ArrayLike) -> str:
     >>> print(format_array([[1.0, -0.5], [np.inf, 0.1]]))
     [[ 1.0, -0.5],
      [ inf,  0.1]]
+    >>> format_array([[1.0, -0.5], [np.inf, 0.1]], compact=True)
+    '[[1,-0.5],[inf,0.1]]'
     >>> format_array(np.float32(0.1))
     '0.10000000149011612'
     >>> format_array(np.zeros((0, 3)))
@@ -288,16 +294,22 @@ def format_array(x: ArrayLike) -> str:
     if a.ndim == 0:
         return repr(float(a))
     if a.size == 0 and 0 in shape[:-1]:
-        return f"array([], shape={shape})"
+        return f"array([], shape={shape})".replace(" ", "" if compact else " ")
     words: list[str] = [repr(v) for v in a.ravel().tolist()]
-    width = max((len(w) for w in words), default=0)
-    items = [w.rjust(width) for w in words]
+    if compact:
+        # "2.0" -> "2" and "-0.0" -> "-0" read back as the same float64
+        items = [w[:-2] if w.endswith(".0") else w for w in words]
+    else:
+        width = max((len(w) for w in words), default=0)
+        items = [w.rjust(width) for w in words]
     # Build from the innermost lists outwards: group the items of each level
     # into lists of that level's length.
     for level in range(a.ndim - 1, -1, -1):
         n_groups = math.prod(shape[:level])
         length = shape[level]
-        if level == a.ndim - 1:
+        if compact:
+            sep = ","
+        elif level == a.ndim - 1:
             sep = ", "
         else:
             sep = "," + "\n" * (a.ndim - 1 - level) + " " * (level + 1)

@@ -145,6 +145,20 @@ def test_random_generator_writes_small_arrays_out():
     x = parse_array(at.text_area(key="x").value)
     np.testing.assert_array_equal(x, expected.round(3))
     np.testing.assert_array_equal(at.session_state["_inputs"].x, expected.round(3))
+    # the box shows one row per line; the link carries one compact line
+    assert "\n" in at.text_area(key="x").value
+    link = at.query_params["x"]
+    assert "\n" not in link and " " not in link
+    np.testing.assert_array_equal(parse_array(link), expected.round(3))
+
+
+def test_typed_text_goes_into_the_link_as_typed():
+    # A spreadsheet paste: the line break separates rows, so it is kept.
+    at = open_page()
+    at.text_area(key="x").input("1\t2\n3\t5").run()
+    assert_no_exception(at)
+    assert at.query_params["x"] == "1\t2\n3\t5"
+    np.testing.assert_array_equal(at.session_state["_inputs"].x, [[1, 2], [3, 5]])
 
 
 def test_random_generator_refers_to_large_arrays_by_spec():
@@ -186,6 +200,7 @@ def test_grid_edit_changes_x():
     np.testing.assert_array_equal(x, [[1.0, 2.0], [10.0, 4.0]])
     np.testing.assert_array_equal(parse_array(at.text_area(key="x").value), x)
     np.testing.assert_array_equal(parse_array(at.query_params["x"]), x)
+    assert at.query_params["x"] == "[[1,2],[10,4]]"  # the compact form
     assert at.selectbox(key="axis").value == "-1"
     # the grid now shows the new array
     np.testing.assert_array_equal(at.data_editor[0].value.to_numpy(), x)

@@ -689,6 +689,14 @@ def test_format_then_parse_is_exact(a: np.ndarray) -> None:
     assert_identical(parse_array(format_array(a)), a)
 
 
+@ROUND_TRIP
+@given(float64_arrays)
+def test_compact_format_then_parse_is_exact(a: np.ndarray) -> None:
+    text = format_array(a, compact=True)
+    assert "\n" not in text and " " not in text
+    assert_identical(parse_array(text), a)
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -740,6 +748,14 @@ def test_format_layout() -> None:
     assert format_array(3.5) == "3.5"
     assert format_array(np.nan) == "nan"
     assert format_array(-0.0) == "-0.0"
+    # compact: one line, no padding, whole numbers without ".0"
+    assert format_array(np.arange(8.0).reshape(2, 2, 2), compact=True) == (
+        "[[[0,1],[2,3]],[[4,5],[6,7]]]"
+    )
+    assert format_array([-0.0, 1e16, 2.5, -np.inf], compact=True) == (
+        "[-0,1e+16,2.5,-inf]"
+    )
+    assert format_array(np.zeros((0, 3)), compact=True) == "array([],shape=(0,3))"
 
 
 def test_format_other_dtypes() -> None:
