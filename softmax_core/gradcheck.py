@@ -225,6 +225,11 @@ def gradcheck(
     :math:`k` of each numeric slice Jacobian is
     :math:`(f(x + h e_k) - f(x - h e_k)) / \text{realised step}`, and
     :math:`n_k = \sum_i g_i J_{ik}` per slice.
+    It takes 2n evaluations of the forward pass (``n`` the slice length); a
+    gallery implementation gets them in one call (a stack of the 2n points
+    along a new first axis, the softmax axes shifted by one, in batches of at
+    most 32 MiB), any other object one point at a time, as its forward may
+    assume the shape of `x`.
 
     *directional* draws :math:`u \sim \mathcal{N}(0, I)` with
     ``np.random.default_rng(seed)`` and compares, along the realised direction
@@ -310,6 +315,28 @@ def gradcheck(
             )
         return out.astype(np.float64)
 
+    # The gallery's forwards take a stack of points along a new first axis
+    # (the softmax axes shifted by one): one call instead of 2n. A user's
+    # implementation is called point by point, as it may assume its shape.
+    batch_forward = (
+        _batched_forward(impl, axes, t)
+        if any(impl is entry for entry in IMPLEMENTATIONS.values()) and axes
+        else None
+    )
+
+    def batch_terms(points: FloatArray) -> FloatArray:
+        """``f`` of each ``points[j]`` in float64, counting each point."""
+        nonlocal calls
+        assert batch_forward is not None
+        calls += points.shape[0]
+        # No defensive copy: the gallery's forwards do not write to their input.
+        out = np.asarray(batch_forward(points))
+        if out.shape != points.shape:  # pragma: no cover - the gallery's own code
+            raise ValueError(f"{func}: {impl_name}.forward broke a batch of points")
+        return out.astype(np.float64, copy=False)
+
+    loss_terms_batch = batch_terms if batch_forward is not None else None
+
     # A user's forward or backward may overflow or divide by zero: report the
     # non-finite values in the verdict rather than as warnings.
     with np.errstate(all="ignore"):
@@ -329,7 +356,9 @@ def gradcheck(
         dir_n: FloatArray | None = None
         numeric: FloatArray | None
         if mode == "sliced":
-            numeric, jacobians = _sliced(loss_terms, x64, g64, step, axes)
+            numeric, jacobians = _sliced(
+                loss_terms, x64, g64, step, axes, batch=loss_terms_batch
+            )
             ref_a, ref_n = a64, numeric
         elif mode == "elementwise":
             numeric = _elementwise(loss_terms, x64, g64, step)
@@ -404,10 +433,27 @@ def gradcheck(
 _Forward = Callable[[FloatArray], FloatArray]
 
 
+#: Largest stack of perturbed copies of x that goes to one batched forward call.
+_BATCH_BYTES = 32 * 1024 * 1024
+
+
 def _sliced(
-    f: _Forward, x: FloatArray, g: FloatArray, step: FloatArray, axes: tuple[int, ...]
+    f: _Forward,
+    x: FloatArray,
+    g: FloatArray,
+    step: FloatArray,
+    axes: tuple[int, ...],
+    *,
+    batch: _Forward | None = None,
 ) -> tuple[FloatArray, FloatArray | None]:
-    """Numeric gradient with 2n evaluations, plus the numeric slice Jacobians."""
+    """Numeric gradient with 2n evaluations, plus the numeric slice Jacobians.
+
+    Evaluation ``k`` moves entry ``k`` of every slice at once, by ``±h``:
+    slices do not interact, so ``(f(x + h e_k) - f(x - h e_k)) / 2h`` gives
+    column ``k`` of every slice's Jacobian. With `batch` (a forward that
+    takes a stack of points along a new first axis) the 2n points go in a
+    few calls instead of 2n.
+    """
     shape = x.shape
     xs = to_slices(x, axes)  # batch_shape + (n,)
     gs = to_slices(g, axes)
@@ -415,6 +461,9 @@ def _sliced(
     n = slice_length(shape, axes)
     numeric = np.zeros(xs.shape)
     keep = xs.size * n * 8 <= DEFAULT_MAX_JACOBIAN_BYTES
+    if batch is not None:
+        jacobians = _sliced_in_batches(batch, xs, gs, hs, shape, axes, numeric, keep)
+        return from_slices(numeric, shape, axes), jacobians
     jac = np.zeros(xs.shape + (n,)) if keep else None
     for k in range(n):
         plus, minus = xs.copy(), xs.copy()
@@ -430,6 +479,55 @@ def _sliced(
         # Each slice's own loss only: the other slices' outputs did not move.
         numeric[..., k] = np.sum(gs * column, axis=-1)
     return from_slices(numeric, shape, axes), jac
+
+
+def _sliced_in_batches(
+    batch: _Forward,
+    xs: FloatArray,
+    gs: FloatArray,
+    hs: FloatArray,
+    shape: tuple[int, ...],
+    axes: tuple[int, ...],
+    numeric: FloatArray,
+    keep: bool,
+) -> FloatArray | None:
+    """Run the loop of :func:`_sliced` many ``k`` per call, into `numeric`.
+
+    Returns the numeric slice Jacobians when `keep`, else None.
+    """
+    n = xs.shape[-1]
+    flat_x, flat_g, flat_h = (a.reshape(-1, n) for a in (xs, gs, hs))
+    slices = flat_x.shape[0]
+    realised = (flat_x + flat_h) - (flat_x - flat_h)  # not 2h exactly
+    flat_numeric = numeric.reshape(slices, n)
+    stacked_axes = tuple(a + 1 for a in axes)
+    per_call = max(1, _BATCH_BYTES // (2 * 8 * max(1, flat_x.size)))
+    parts: list[FloatArray] = []
+    for k0 in range(0, n, per_call):
+        ks = np.arange(k0, min(n, k0 + per_call))
+        m = ks.size
+        # points[j] moves entry ks[j] of every slice up; points[m + j], down.
+        points = np.empty((2 * m, slices, n))
+        points[:] = flat_x
+        points[np.arange(m), :, ks] += flat_h[:, ks].T
+        points[m + np.arange(m), :, ks] -= flat_h[:, ks].T
+        stacked = from_slices(
+            points.reshape((2 * m,) + xs.shape), (2 * m,) + shape, stacked_axes
+        )
+        out = to_slices(batch(stacked), stacked_axes).reshape(2 * m, slices, n)
+        # columns[j, s]: column ks[j] of slice s's Jacobian, d f_i / d x_k.
+        columns = out[:m] - out[m:]
+        columns /= realised[:, ks].T[:, :, None]
+        # Each slice's own loss only: the other slices' outputs did not move.
+        flat_numeric[:, ks] = np.einsum("jsi,si->sj", columns, flat_g)
+        if keep:
+            parts.append(columns)
+    if not keep:
+        return None
+    # (k, slice, i) -> (slice, i, k): entry [..., i, k] is d f_i / d x_k
+    stacked_columns = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    jac: FloatArray = np.moveaxis(stacked_columns, 0, -1).reshape(xs.shape + (n,))
+    return jac
 
 
 def _elementwise(
@@ -532,6 +630,14 @@ def _with_temperature(
         lambda p: impl.forward(p / t, axis),
         lambda p, up: np.asarray(impl.backward(p / t, up, axis)) / t,
     )
+
+
+def _batched_forward(impl: Implementation, axes: tuple[int, ...], t: float) -> _Forward:
+    """``impl.forward`` of a stack of points along a new first axis."""
+    stacked_axes = tuple(a + 1 for a in axes)
+    if t == 1.0:
+        return lambda points: impl.forward(points, stacked_axes)
+    return lambda points: impl.forward(points / t, stacked_axes)
 
 
 def _norm_rel(a: FloatArray, n: FloatArray) -> float:

@@ -126,6 +126,39 @@ def test_numeric_jacobians_match_slice_jacobians(
 
 
 @FEW
+@given(cases(), st.sampled_from(["vectorized", "stale_counter", "per_slice_loop"]))
+def test_batched_evaluation_equals_point_by_point(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float], name: str
+) -> None:
+    # The gallery's forwards get all 2n points in one stacked call; any other
+    # object gets them one at a time. Same numbers either way.
+    x, g, axis, temperature = case
+    entry = IMPLEMENTATIONS[name]
+
+    class SameButNotTheGallery:
+        def forward(self, p: np.ndarray, ax: AxisArg) -> np.ndarray:
+            assert p.shape == x.shape  # really one point at a time
+            return entry.forward(p, ax)
+
+        def backward(self, p: np.ndarray, up: np.ndarray, ax: AxisArg) -> np.ndarray:
+            return entry.backward(p, up, ax)
+
+    batched = gradcheck(x, g, axis, implementation=name, temperature=temperature)
+    single = gradcheck(
+        x, g, axis, implementation=SameButNotTheGallery(), temperature=temperature
+    )
+    assert batched.numeric is not None and single.numeric is not None
+    np.testing.assert_allclose(batched.numeric, single.numeric, rtol=1e-9, atol=1e-9)
+    if single.numeric_jacobians is not None:
+        assert batched.numeric_jacobians is not None
+        np.testing.assert_allclose(
+            batched.numeric_jacobians, single.numeric_jacobians, rtol=1e-9, atol=1e-9
+        )
+    assert batched.passed == single.passed
+    assert batched.n_evaluations == single.n_evaluations
+
+
+@FEW
 @given(cases())
 def test_evaluation_counts(case: tuple[np.ndarray, np.ndarray, AxisArg, float]) -> None:
     x, g, axis, _ = case
