@@ -202,12 +202,17 @@ def _write_x(text: str) -> None:
 
 
 def _link_x(inputs: Inputs) -> str:
-    """Return the x for the URL: as typed, or compact if the panel wrote it.
+    """Return the x for the URL: as in the box, or compact if the panel wrote it.
 
     Typed text is kept as it is (it may be a spreadsheet paste, where a line
     break separates rows); text the panel wrote from an array is shared in
     one line, ``[[0.123,-1.5],[2,0]]``, which reads back to the same array.
     """
+    box = str(st.session_state.get("x", inputs.x_text))
+    if box != inputs.x_text:
+        # The box's text did not read (the page shows the default and says
+        # why): keep it in the link, so the link shows the same message.
+        return box
     if inputs.x_text == st.session_state.get(_WRITTEN):
         return format_array(inputs.x, compact=True)
     return inputs.x_text

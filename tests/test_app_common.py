@@ -104,6 +104,17 @@ def test_bad_input_names_the_parameter_and_falls_back(name):
     assert inputs.upstream.shape == inputs.x.shape
 
 
+def test_a_bad_x_stays_in_the_link_like_a_bad_g():
+    # The box keeps the text and the page says what is wrong with it; the link
+    # must do the same, not silently become a link to the default example.
+    at = open_page(x="[[1,2],[3]]")
+    assert errors(at)[0].startswith("**x**")
+    assert at.text_area(key="x").value == "[[1,2],[3]]"
+    assert at.query_params["x"] == "[[1,2],[3]]"
+    at.text_area(key="x").input("[[1, 2], [3, 4]]").run()  # fixed: the default
+    assert errors(at) == [] and "x" not in at.query_params
+
+
 def test_bad_g_message_names_both_shapes():
     at = open_page(**CLASSIC, g="[1, 2, 3]")
     assert "(3,)" in errors(at)[0] and "(2, 2)" in errors(at)[0]
