@@ -17,6 +17,7 @@ The "fast" parametrisation is skipped when numba is not installed.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -556,3 +557,27 @@ def test_band_width_gives_every_thread_whole_cache_lines(
     w = _band_width(outer, inner, itemsize, min_bands)
     assert w == width
     assert w == inner or (w * itemsize) % 64 == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc behaviour")
+def test_outputs_of_a_few_mib_reuse_freed_memory():
+    # Once the fast path has loaded (and freed its 31 MiB block), repeated
+    # forward + backward calls on 7.6 MiB arrays reuse the memory their
+    # previous outputs freed instead of faulting in fresh pages each time
+    # (which made them 10x slower in some processes).
+    pytest.importorskip("numba")
+    import resource
+
+    from softmax_core import _fast  # noqa: F401  (loading it is the point)
+
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000))
+    for _ in range(3):
+        softmax_vjp(softmax(x), g)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        softmax_vjp(softmax(x), g)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    # a call that maps its two outputs afresh faults at least 2 * 7.6 MiB / 2 MiB
+    # (8 huge pages) and usually about 1 000 small ones
+    assert faults < 5 * 8, faults
