@@ -365,6 +365,11 @@ def _max(x: FloatArray) -> Any:
 def _dot(x: FloatArray, y: FloatArray) -> float:
     """``sum(x * y)`` of two 1-D views, in float64 over chunks of the dtype's sums."""
     n = x.shape[0]
+    if n <= _SUM_CHUNK:  # one chunk: no views to cut (most slices)
+        part = _cast_like(0.0, x[0])
+        for i in range(n):
+            part += x[i] * y[i]
+        return np.float64(part)
     total = 0.0
     for c0 in range(0, n, _SUM_CHUNK):
         xc = x[c0 : c0 + _SUM_CHUNK]
