@@ -377,7 +377,7 @@ def test_warm_up_loads_the_kernels():
 
 @pytest.mark.parametrize("axis", [-1, 0])
 def test_arrays_large_enough_for_every_thread_agree(axis):
-    # Over 1 MiB (8 MiB here), so the kernels run on all threads.
+    # Over 4 MiB (8.4 MiB here), so the kernels run on all threads.
     rng = np.random.default_rng(7)
     x = rng.standard_normal((1100, 1000)) * 5
     x[3] = -np.inf
