@@ -433,7 +433,7 @@ def gradcheck(
 _Forward = Callable[[FloatArray], FloatArray]
 
 
-#: Largest stack of perturbed copies of x that goes to one batched forward call.
+#: Largest stack of perturbed copies of x handled at once (one batched call).
 _BATCH_BYTES = 32 * 1024 * 1024
 
 
@@ -450,56 +450,22 @@ def _sliced(
 
     Evaluation ``k`` moves entry ``k`` of every slice at once, by ``±h``:
     slices do not interact, so ``(f(x + h e_k) - f(x - h e_k)) / 2h`` gives
-    column ``k`` of every slice's Jacobian. With `batch` (a forward that
-    takes a stack of points along a new first axis) the 2n points go in a
-    few calls instead of 2n.
+    column ``k`` of every slice's Jacobian. The points go to `batch` (a
+    forward that takes a stack of points along a new first axis) many at a
+    time; without one, to `f` one by one.
     """
+    if batch is None:
+        batch = lambda points: np.stack([f(point) for point in points])  # noqa: E731
     shape = x.shape
     xs = to_slices(x, axes)  # batch_shape + (n,)
-    gs = to_slices(g, axes)
-    hs = to_slices(step, axes)
     n = slice_length(shape, axes)
-    numeric = np.zeros(xs.shape)
-    keep = xs.size * n * 8 <= DEFAULT_MAX_JACOBIAN_BYTES
-    if batch is not None:
-        jacobians = _sliced_in_batches(batch, xs, gs, hs, shape, axes, numeric, keep)
-        return from_slices(numeric, shape, axes), jacobians
-    jac = np.zeros(xs.shape + (n,)) if keep else None
-    for k in range(n):
-        plus, minus = xs.copy(), xs.copy()
-        plus[..., k] += hs[..., k]
-        minus[..., k] -= hs[..., k]
-        realised = plus[..., k] - minus[..., k]  # batch_shape, not 2h exactly
-        f_plus = to_slices(f(from_slices(plus, shape, axes)), axes)
-        f_minus = to_slices(f(from_slices(minus, shape, axes)), axes)
-        # Column k of every slice's Jacobian at once: d f_i / d x_k.
-        column = (f_plus - f_minus) / realised[..., None]
-        if jac is not None:
-            jac[..., :, k] = column
-        # Each slice's own loss only: the other slices' outputs did not move.
-        numeric[..., k] = np.sum(gs * column, axis=-1)
-    return from_slices(numeric, shape, axes), jac
-
-
-def _sliced_in_batches(
-    batch: _Forward,
-    xs: FloatArray,
-    gs: FloatArray,
-    hs: FloatArray,
-    shape: tuple[int, ...],
-    axes: tuple[int, ...],
-    numeric: FloatArray,
-    keep: bool,
-) -> FloatArray | None:
-    """Run the loop of :func:`_sliced` many ``k`` per call, into `numeric`.
-
-    Returns the numeric slice Jacobians when `keep`, else None.
-    """
-    n = xs.shape[-1]
-    flat_x, flat_g, flat_h = (a.reshape(-1, n) for a in (xs, gs, hs))
-    slices = flat_x.shape[0]
+    slices = math.prod(xs.shape[:-1])  # not reshape(-1, n): n may be 0
+    flat_x, flat_g, flat_h = (
+        to_slices(a, axes).reshape(slices, n) for a in (x, g, step)
+    )
     realised = (flat_x + flat_h) - (flat_x - flat_h)  # not 2h exactly
-    flat_numeric = numeric.reshape(slices, n)
+    numeric = np.zeros((slices, n))
+    keep = xs.size * n * 8 <= DEFAULT_MAX_JACOBIAN_BYTES
     stacked_axes = tuple(a + 1 for a in axes)
     per_call = max(1, _BATCH_BYTES // (2 * 8 * max(1, flat_x.size)))
     parts: list[FloatArray] = []
@@ -519,15 +485,15 @@ def _sliced_in_batches(
         columns = out[:m] - out[m:]
         columns /= realised[:, ks].T[:, :, None]
         # Each slice's own loss only: the other slices' outputs did not move.
-        flat_numeric[:, ks] = np.einsum("jsi,si->sj", columns, flat_g)
+        numeric[:, ks] = np.einsum("jsi,si->sj", columns, flat_g)
         if keep:
             parts.append(columns)
-    if not keep:
-        return None
-    # (k, slice, i) -> (slice, i, k): entry [..., i, k] is d f_i / d x_k
-    stacked_columns = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    jac: FloatArray = np.moveaxis(stacked_columns, 0, -1).reshape(xs.shape + (n,))
-    return jac
+    jac: FloatArray | None = None
+    if keep:
+        # (k, slice, i) -> (slice, i, k): entry [..., i, k] is d f_i / d x_k
+        columns = np.concatenate(parts) if parts else np.zeros((0, slices, n))
+        jac = np.moveaxis(columns, 0, -1).reshape(xs.shape + (n,))
+    return from_slices(numeric.reshape(xs.shape), shape, axes), jac
 
 
 def _elementwise(

@@ -350,10 +350,23 @@ def test_inputs_are_not_modified() -> None:
     np.testing.assert_array_equal(g, CLASSIC_G)
 
 
-def test_empty_array() -> None:
-    report = gradcheck(np.zeros((0, 3)), np.zeros((0, 3)))
-    assert report.passed and report.n_evaluations == 6
-    assert "nothing to compare" in report.verdict
+@pytest.mark.parametrize("name", ["vectorized", "per_slice_loop"])
+@pytest.mark.parametrize(
+    ("shape", "evaluations"), [((0, 3), 6), ((3, 0), 0), ((2, 0, 4), 8)]
+)
+def test_empty_array(name: str, shape: tuple[int, ...], evaluations: int) -> None:
+    # Empty slices (3, 0) as well as no slices (0, 3); batched or not.
+    class NotTheGallery:
+        forward = staticmethod(IMPLEMENTATIONS[name].forward)
+        backward = staticmethod(IMPLEMENTATIONS[name].backward)
+
+    for implementation in (name, NotTheGallery()):
+        zeros = np.zeros(shape)
+        report = gradcheck(zeros, zeros, implementation=implementation)
+        assert report.passed and report.n_evaluations == evaluations
+        assert "nothing to compare" in report.verdict
+        assert report.numeric_jacobians is not None
+        assert report.numeric_jacobians.shape == shape + (shape[-1],)
 
 
 def test_all_zero_gradient_is_explained() -> None:
