@@ -1012,9 +1012,10 @@ def launch(name: str, arrays: tuple[FloatArray, ...], t: Any, log: bool) -> None
     threads = numba.get_num_threads()
     if not parallel:
         numba.set_num_threads(1)
-    old = numba.set_parallel_chunksize(4)
+    old = numba.get_parallel_chunksize()
     try:
         if parallel and inner > 1 and outer == 1:
+            numba.set_parallel_chunksize(4)  # its 64 blocks, four at a time
             _prefault(arrays[-1].reshape(-1))
         numba.set_parallel_chunksize(max(1, items // 16))
         kernel(*args, t, *extra)
