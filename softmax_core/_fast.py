@@ -50,6 +50,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from softmax_core._prefetch import prefetch
 from softmax_core._validation import FloatArray
 from softmax_core._vector_max import vector_max
 
@@ -145,6 +146,10 @@ _STEP_BYTES = 64 * 1024
 #: Entries per partial sum kept in the input's dtype (float32 sums then lose
 #: at most about 1024 / 32 lanes * 6e-8 = 2e-6 before joining a float64 total).
 _SUM_CHUNK = 1024
+#: The rows kernels prefetch the next group of four short rows, or the rows
+#: this many bytes ahead when that is further (rows of a few entries): see
+#: :mod:`softmax_core._prefetch`.
+_PREFETCH_AHEAD_BYTES = 2048
 
 
 def available() -> bool:
@@ -504,6 +509,22 @@ def _forward_short_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> Non
     """
     m = _max(x)
     _finish_short_row(x, out, t, log, m, _parked_exps_sum(x, m, t, out))
+
+
+@_njit()
+def _prefetch_next_group(flat: FloatArray, n: int, r: int) -> None:
+    """Prefetch the four rows after rows ``r`` to ``r + 3`` of a 2-D array.
+
+    Or four rows :data:`_PREFETCH_AHEAD_BYTES` ahead, when that is further.
+    `flat` is the C-contiguous array of rows of `n` entries, flattened by the
+    caller once (``reshape`` calls into numba's runtime: per group of four
+    rows, that call cost 5% of the whole kernel). Only inputs: prefetching
+    the output's lines for writing as well gained nothing.
+    """
+    start = r * n + max(4 * n, _PREFETCH_AHEAD_BYTES // flat.itemsize)
+    stop = min(flat.shape[0], start + 4 * n)
+    for k in range(start, stop, 64 // flat.itemsize):  # one hint per cache line
+        prefetch(flat, k)
 
 
 @_njit()
@@ -902,7 +923,9 @@ def _build_kernels(log: bool) -> dict[str, Callable[..., None]]:
             for r in _prange(rows):
                 _forward_row(x[r], out[r], t, log)
             return
+        x_flat = x.reshape(-1)
         for q in _prange(rows // 4):
+            _prefetch_next_group(x_flat, n, 4 * q)
             _forward_4_short_rows(x, out, 4 * q, t, log)
         for r in range(rows - rows % 4, rows):
             _forward_short_row(x[r], out[r], t, log)
@@ -931,7 +954,10 @@ def _build_kernels(log: bool) -> dict[str, Callable[..., None]]:
             for r in _prange(rows):
                 _vjp_row(y[r], g[r], out[r], t, log)
             return
+        y_flat, g_flat = y.reshape(-1), g.reshape(-1)
         for q in _prange(rows // 4):
+            _prefetch_next_group(y_flat, n, 4 * q)
+            _prefetch_next_group(g_flat, n, 4 * q)
             _vjp_4_rows(y, g, out, 4 * q, t, log)
         for r in range(rows - rows % 4, rows):
             _vjp_row(y[r], g[r], out[r], t, log)
