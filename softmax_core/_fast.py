@@ -150,6 +150,12 @@ _SUM_CHUNK = 1024
 #: this many bytes ahead when that is further (rows of a few entries): see
 #: :mod:`softmax_core._prefetch`.
 _PREFETCH_AHEAD_BYTES = 2048
+#: ... but only groups up to this size. Longer rows stream well without it,
+#: and prefetching them cost time (forward + backward, medians of 3 or 4
+#: processes): (4096, 4096) float64 went from 53 to 57 ms and (1024, 4096)
+#: float32 from 3.4 to 4.6 ms, while 16 MiB arrays in groups of 2 to 8 KiB
+#: gained 5 to 25%.
+_PREFETCH_MAX_GROUP_BYTES = 8192
 
 
 def available() -> bool:
@@ -515,12 +521,15 @@ def _forward_short_row(x: FloatArray, out: FloatArray, t: Any, log: bool) -> Non
 def _prefetch_next_group(flat: FloatArray, n: int, r: int) -> None:
     """Prefetch the four rows after rows ``r`` to ``r + 3`` of a 2-D array.
 
-    Or four rows :data:`_PREFETCH_AHEAD_BYTES` ahead, when that is further.
-    `flat` is the C-contiguous array of rows of `n` entries, flattened by the
-    caller once (``reshape`` calls into numba's runtime: per group of four
-    rows, that call cost 5% of the whole kernel). Only inputs: prefetching
-    the output's lines for writing as well gained nothing.
+    Or four rows :data:`_PREFETCH_AHEAD_BYTES` ahead, when that is further;
+    nothing for groups over :data:`_PREFETCH_MAX_GROUP_BYTES`. `flat` is the
+    C-contiguous array of rows of `n` entries, flattened by the caller once
+    (``reshape`` calls into numba's runtime: per group of four rows, that
+    call cost 5% of the whole kernel). Only inputs: prefetching the output's
+    lines for writing as well gained nothing.
     """
+    if 4 * n * flat.itemsize > _PREFETCH_MAX_GROUP_BYTES:
+        return
     start = r * n + max(4 * n, _PREFETCH_AHEAD_BYTES // flat.itemsize)
     stop = min(flat.shape[0], start + 4 * n)
     for k in range(start, stop, 64 // flat.itemsize):  # one hint per cache line
