@@ -15,7 +15,9 @@ softmax. Two layouts, two kernels each:
   and the block's ``exp`` values are parked in the output while the block is
   in L2. The second pass multiplies them by ``1 / sum``. Blocks read before
   the final max are recomputed, so every output is ``exp((x - max) / T) / sum``
-  as in the reference; a slice of one block (most) never needs that.
+  as in the reference; a slice of one block (most) never needs that. Slices
+  of one block go four at a time (:func:`_forward_4_short_rows`), and the
+  next four's input is prefetched (:mod:`softmax_core._prefetch`).
 * ``inner > 1`` (first or middle axis, "columns"): the kernel walks the ``n``
   rows of a band of neighbouring slices (8 KiB wide) and vectorises across
   the band, so nothing is transposed. Pass 1 reads the band once for the
