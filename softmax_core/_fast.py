@@ -618,8 +618,10 @@ def _forward_4_short_rows(
     finite = max(abs(m0), abs(m1), abs(m2), abs(m3)) < np.inf
     if x.shape[1] <= _SUM_CHUNK and finite:
         s0, s1, s2, s3 = _park_exps_4(x, out, r, t, m0, m1, m2, m3)
-        # A NaN entry makes its sum NaN (through exp(NaN)).
-        if not log and s0 + s1 + s2 + s3 == s0 + s1 + s2 + s3:
+        # A NaN entry makes its row's sum NaN (through exp(NaN)), and so
+        # this total; sums of exps of x - max lie in [1, n], never inf.
+        total = s0 + s1 + s2 + s3
+        if not log and total == total:
             _scale_4(out, r, s0, s1, s2, s3)
             return
     else:
