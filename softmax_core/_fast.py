@@ -145,6 +145,15 @@ _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 _BAND_ROW_BYTES = 8192
 #: Bytes per step of a band: its rows are read twice in a row, from L1 or L2.
 _STEP_BYTES = 64 * 1024
+#: SHA-256 of the modules whose code numba inlines into these kernels
+#: (``_vector_max.py`` then ``_prefetch.py``). numba's disk cache checks only
+#: this file's time stamp and size, so after a change to either module alone
+#: it would go on loading kernels built with the old code. A change there
+#: must come with a new value here, which invalidates the cache; a test in
+#: ``tests/test_fast_path.py`` fails until it does.
+_INLINED_SOURCES_SHA256 = (
+    "8bf3ff099cb4a888a591120be96d7dd7e005f8224dd97ccac9705ef903a7e164"
+)
 #: Entries per partial sum kept in the input's dtype (float32 sums then lose
 #: at most about 1024 / 32 lanes * 6e-8 = 2e-6 before joining a float64 total).
 _SUM_CHUNK = 1024

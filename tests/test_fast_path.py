@@ -17,8 +17,10 @@ The "fast" parametrisation is skipped when numba is not installed.
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -503,6 +505,22 @@ def test_short_rows_in_fours_keep_each_row_to_itself(dtype, rows):
     log_y = log_softmax(np.where(np.isnan(x), 0.0, x), -1)
     ref, fast = _both(log_softmax_vjp, log_y, g, -1)
     _assert_gradients_close(fast, ref, 10.0)
+
+
+def test_the_kernel_cache_notices_changes_to_the_inlined_modules():
+    # numba's disk cache is keyed on _fast.py's time stamp and size only, not
+    # on the modules whose code its kernels inline; a stale cache once kept
+    # running the old max after _vector_max.py changed. _fast.py records their
+    # hash, so changing them means changing _fast.py too.
+    from softmax_core import _fast
+
+    digest = hashlib.sha256()
+    for name in ("_vector_max.py", "_prefetch.py"):
+        digest.update((Path(_fast.__file__).parent / name).read_bytes())
+    assert digest.hexdigest() == _fast._INLINED_SOURCES_SHA256, (
+        "softmax_core/_vector_max.py or _prefetch.py changed: set "
+        f"_fast._INLINED_SOURCES_SHA256 = {digest.hexdigest()!r}"
+    )
 
 
 @pytest.mark.parametrize("name", ["forward_rows", "vjp_rows"])
