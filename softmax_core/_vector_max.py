@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - no numba, no kernels
 
 __all__ = ["vector_max"]
 
-#: Independent accumulators: enough to hide the latency of ``maxnum``.
+#: Independent accumulators: enough to hide the latency of each max step.
 _ACCUMULATORS = 4
 
 
