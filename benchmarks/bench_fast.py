@@ -13,6 +13,7 @@ with an empty numba cache (cold) and with the cache it left behind (warm).
 
     .venv/bin/python benchmarks/bench_fast.py            # the table
     .venv/bin/python benchmarks/bench_fast.py --threshold  # where dispatch pays off
+    .venv/bin/python benchmarks/bench_fast.py --processes 10  # ratios across processes
 
 torch is never a dependency: ``pip install torch`` into .venv to get its column.
 """
@@ -190,6 +191,48 @@ def table(rows: list[Row], stat: str = "ms") -> str:
     return "\n".join(lines)
 
 
+def across_processes(processes: int, reps: int, which: list[int] | None) -> str:
+    """Run the table in `processes` fresh processes; summarise each row's ratios.
+
+    Within one process the glibc heap settles into one pattern of which
+    freed memory each call's outputs reuse, and whether that memory is still
+    in cache moves the 16 MiB rows by a third; repetitions inside a process
+    do not average that out, fresh processes do.
+    """
+    per_row: dict[tuple[tuple[int, ...], str, int], list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run.json"
+        for _ in range(processes):
+            command = [sys.executable, __file__, "--reps", str(reps)]
+            command += ["--no-first-call", "--json", str(out)]
+            if which is not None:
+                command += ["--rows", ",".join(map(str, which))]
+            subprocess.run(command, check=True, capture_output=True)
+            for row in json.loads(out.read_text())["rows"]:
+                key = (tuple(row["shape"]), row["dtype"], row["axis"])
+                per_row.setdefault(key, []).append(row["ms"])
+    has_torch = all("torch" in ms for runs in per_row.values() for ms in runs)
+    head = ["shape", "dtype", "axis", "fast/copy: median (range)", "above 4"]
+    if has_torch:
+        head += ["torch/fast: median (range)", "below 1.0"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (shape, dtype, axis), runs in per_row.items():
+        over_copy = [ms["fast"] / ms["copy"] for ms in runs]
+        cells = [str(shape), dtype, str(axis), _spread(over_copy)]
+        cells.append(f"{sum(r > 4 for r in over_copy)} of {len(runs)}")
+        if has_torch:
+            torch_over = [ms["torch"] / ms["fast"] for ms in runs]
+            cells.append(_spread(torch_over))
+            cells.append(f"{sum(r < 1 for r in torch_over)} of {len(runs)}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _spread(values: list[float]) -> str:
+    return (f"{statistics.median(values):.2f} "
+            f"({min(values):.2f} to {max(values):.2f})")
+
+
 def threshold(reps: int) -> None:
     """Fast vs NumPy forward + backward on small arrays, to place MIN_FAST_SIZE."""
     rng = np.random.default_rng(1)
@@ -231,6 +274,13 @@ def main() -> None:
         "--no-first-call", action="store_true", help="skip the first-call timing"
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="run the table in this many fresh processes, one after another, "
+        "and print each row's ratios across them (median and range)",
+    )
+    parser.add_argument(
         "--single-thread",
         action="store_true",
         help="one thread each, timed in CPU time of the calling thread: "
@@ -245,6 +295,14 @@ def main() -> None:
         threshold(max(args.reps, 51))
         return
     load = os.getloadavg()[0]
+    if args.processes > 1:
+        summary = across_processes(args.processes, args.reps, args.rows)
+        print(f"{args.processes} processes of {args.reps} runs each (load average "
+              f"{load:.1f} before, {os.getloadavg()[0]:.1f} after); ratios of "
+              "each process's medians:")
+        print()
+        print(summary)
+        return
     if args.single_thread:
         import numba
 
