@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +22,7 @@ from softmax_core._validation import FloatArray, normalize_axes
 __all__ = [
     "PRESETS",
     "UPSTREAM_KEYWORDS",
+    "Preset",
     "RandomSpec",
     "axis_choices",
     "format_axis",
@@ -30,24 +31,37 @@ __all__ = [
     "parse_random_spec",
 ]
 
-#: Named example inputs: name -> (array text, suggested axis text, one-line story).
-PRESETS: dict[str, tuple[str, str, str]] = {
-    "classic": (
+class Preset(NamedTuple):
+    """A named example: every input of the panel, so loading one sets them all."""
+
+    x: str
+    axis: str
+    story: str
+    temperature: float = 1.0
+    upstream: str = "onehot"
+
+
+#: Named example inputs. ``PRESETS[name][0]`` is the array text and ``[1]`` the
+#: axis text, as before; temperature and upstream gradient complete the set.
+PRESETS: dict[str, Preset] = {
+    "classic": Preset(
         "[[1, 2], [3, 4]]",
         "1",
-        "The example from the lost-counter story: two rows, softmax along axis 1.",
+        "The example from the lost-counter story: two rows, softmax along axis 1, "
+        "upstream gradient [[1, 0], [0, 1]].",
+        upstream="[[1, 0], [0, 1]]",
     ),
-    "attention": (
+    "attention": Preset(
         "random(2, 2, 4, 4; seed=0; scale=2)",
         "-1",
         "Attention scores shaped (batch, heads, query, key); softmax over keys.",
     ),
-    "huge logits": (
+    "huge logits": Preset(
         "[1000, 1001, 1002]",
         "-1",
         "exp(1000) overflows float64; the max shift makes it harmless.",
     ),
-    "masked row": (
+    "masked row": Preset(
         "[[0.5, -inf, 2.0, -inf], [-inf, -inf, -inf, -inf]]",
         "-1",
         "-inf entries get probability 0; a fully masked row gives zeros, not NaN.",
@@ -178,16 +192,18 @@ def parse_axis(text: str, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def format_axis(axes: tuple[int, ...], ndim: int) -> str:
-    """Canonical text for sorted axes: ``-1`` for the last axis, ``none`` for all.
+    """Canonical text for sorted axes: positive indices; ``none`` for all axes.
+
+    A 1-D array's only axis is written ``0``; a 0-d array has no axes: ``none``.
 
     Examples
     --------
     >>> format_axis((1,), 2), format_axis((0, 1), 2), format_axis((0, 2), 3)
-    ('-1', 'none', '0,2')
+    ('1', 'none', '0,2')
+    >>> format_axis((0,), 1)
+    '0'
     """
-    if ndim > 0 and axes == (ndim - 1,):
-        return "-1"
-    if axes == tuple(range(ndim)):
+    if ndim != 1 and axes == tuple(range(ndim)):
         return "none"
     return ",".join(str(a) for a in axes)
 
@@ -195,24 +211,24 @@ def format_axis(axes: tuple[int, ...], ndim: int) -> str:
 def axis_choices(shape: tuple[int, ...]) -> dict[str, str]:
     """Every distinct axis choice for `shape`: canonical text -> label with lengths.
 
-    Single axes first (the last axis as ``-1``), then pairs and larger tuples,
-    then ``none``.
+    Single axes first, each by its positive index with its negative alias and
+    length, then pairs and larger tuples, then ``none``.
 
     Examples
     --------
     >>> for text, label in axis_choices((2, 3)).items():
     ...     print(text, "->", label)
-    -1 -> -1 (last axis, length 3)
-    0 -> 0 (length 2)
+    0 -> 0 (= -2, length 2)
+    1 -> 1 (= -1, last axis, length 3)
     none -> none (all axes, 6 entries)
     """
     ndim = len(shape)
     choices: dict[str, str] = {}
     if ndim == 0:
         return {"none": "none (a single number)"}
-    choices["-1"] = f"-1 (last axis, length {shape[-1]})"
-    for a in range(ndim - 1):
-        choices[str(a)] = f"{a} (length {shape[a]})"
+    for a in range(ndim):
+        last = ", last axis" if a == ndim - 1 else ""
+        choices[str(a)] = f"{a} (= {a - ndim}{last}, length {shape[a]})"
     for mask in range(1, 2**ndim):
         axes = tuple(a for a in range(ndim) if mask >> a & 1)
         if 1 < len(axes) < ndim:

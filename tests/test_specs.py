@@ -57,9 +57,20 @@ def test_format_axis_round_trips_every_choice():
 
 def test_axis_choices_label_lengths():
     labels = axis_choices((2, 3, 4))
-    assert labels["-1"] == "-1 (last axis, length 4)"
+    assert labels["2"] == "2 (= -1, last axis, length 4)"
+    assert labels["0"] == "0 (= -3, length 2)"
     assert labels["0,2"] == "0,2 (2x4)"
     assert labels["none"] == "none (all axes, 24 entries)"
+
+
+def test_axis_choices_offer_every_axis_by_positive_index_regression_no_axis_1():
+    # A 2-D array offered "-1 (last axis)", "0" and "none", but no "1".
+    labels = axis_choices((2, 3))
+    assert list(labels) == ["0", "1", "none"]
+    assert labels["1"] == "1 (= -1, last axis, length 3)"
+    assert list(axis_choices((5,))) == ["0"]
+    assert axis_choices((5,))["0"] == "0 (= -1, last axis, length 5)"
+    assert format_axis((), 0) == "none"
 
 
 def test_random_spec_is_seeded_and_round_trips():
@@ -90,10 +101,13 @@ def test_random_spec_errors(text):
 def test_presets_parse():
     from softmax_core import parse_array
 
-    for text, axis, _ in PRESETS.values():
-        spec = parse_random_spec(text)
-        x = spec.generate() if spec else parse_array(text)
-        parse_axis(axis, x.shape)
+    for preset in PRESETS.values():
+        spec = parse_random_spec(preset.x)
+        x = spec.generate() if spec else parse_array(preset.x)
+        axes = parse_axis(preset.axis, x.shape)
+        assert preset.temperature > 0
+        g = make_upstream(preset.upstream, x, axes, parse=parse_array)
+        assert g.shape == x.shape
 
 
 def test_upstream_keywords():
