@@ -1,12 +1,28 @@
 """Cached calls into softmax_core, so a rerun with the same inputs is instant.
 
 Nothing here computes anything new: each function is one core call wrapped in
-``st.cache_data`` (keyed on the arrays' bytes and the other arguments).
+``st.cache_data``.
+
+Cache keys. Streamlit hashes a NumPy array of 500,000 entries or more from a
+sample of 100,000 of them, so two large arrays differing in one entry would
+share a key and the page would show the first one's results for the second.
+Every cache here hashes arrays with :func:`array_digest` instead: SHA-256 of the
+dtype, the shape and every byte (about 6 ms for an 8 MB array on this machine;
+BLAKE2b took 12 ms and MD5 14 ms, and xxhash is not a dependency).
+
+Memory budget. Each cache is bounded by ``max_size`` (pickled bytes, least
+recently used dropped first), by ``max_entries`` and by a one-hour ``ttl``. The
+sizes are chosen so a few results of the largest input the panel accepts
+(1,000,000 float64 entries, 8 MB) fit. Added up, the caches of this module hold
+at most :data:`CACHE_BUDGET_BYTES` = 364 MiB per server process (most sessions
+use a few MB); Streamlit keeps a single result larger than its cache's limit,
+until the next one replaces it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -15,10 +31,11 @@ import streamlit as st
 import softmax_core as sc
 
 __all__ = [
+    "CACHE_BUDGET_BYTES",
+    "array_digest",
     "backward",
     "dtype_comparison",
     "forward",
-    "gradcheck",
     "jacobians",
     "log_forward",
     "naive_forward",
@@ -32,20 +49,67 @@ __all__ = [
     "vjp_steps",
 ]
 
+_MiB = 2**20
 
-@st.cache_data(max_entries=64, show_spinner=False)
+
+def array_digest(a: np.ndarray) -> bytes:
+    """SHA-256 of an array's dtype, shape and full contents (the cache key).
+
+    Examples
+    --------
+    >>> a = np.zeros(600_000)
+    >>> b = a.copy(); b[123_456] = 1e-300
+    >>> array_digest(a) == array_digest(b)
+    False
+    >>> array_digest(a) == array_digest(a.reshape(1000, 600))
+    False
+    """
+    h = hashlib.sha256()
+    h.update(f"{a.dtype.str}{a.shape}".encode())
+    h.update(np.ascontiguousarray(a).data)
+    return h.digest()
+
+
+#: Budget of each cache (pickled bytes); their sum is CACHE_BUDGET_BYTES.
+_BUDGETS = {
+    "forward": 24 * _MiB,
+    "log_forward": 24 * _MiB,
+    "backward": 24 * _MiB,
+    "jacobians": 64 * _MiB,  # two stacks of PAGE_MAX_JACOBIAN_BYTES
+    "run_gradcheck": 96 * _MiB,  # a sliced check of 1e6 entries pickles to 42 MB
+    "naive_forward": 24 * _MiB,
+    "naive_log_forward": 24 * _MiB,
+    "dtype_comparison": 56 * _MiB,  # 1e6 entries in three dtypes: 27 MB
+    "naive_sweep": 4 * _MiB,
+    "vjp_steps": 24 * _MiB,  # one slice of up to 1024: its Jacobian is 8 MB
+}
+CACHE_BUDGET_BYTES = sum(_BUDGETS.values())
+
+
+def _cache(name: str, max_entries: int) -> Any:
+    """``st.cache_data`` keyed on full array contents, within the budget of `name`."""
+    return st.cache_data(
+        max_entries=max_entries,
+        max_size=_BUDGETS[name],
+        ttl=3600,
+        show_spinner=False,
+        hash_funcs={np.ndarray: array_digest},
+    )
+
+
+@_cache("forward", max_entries=64)
 def forward(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:
     """softmax(x) along `axes`."""
     return sc.softmax(x, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_cache("log_forward", max_entries=64)
 def log_forward(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:
     """log_softmax(x) along `axes`."""
     return sc.log_softmax(x, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_cache("backward", max_entries=64)
 def backward(
     x: np.ndarray, upstream: np.ndarray, axes: tuple[int, ...], temperature: float
 ) -> np.ndarray:
@@ -54,7 +118,7 @@ def backward(
     return sc.softmax_vjp(y, upstream, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@_cache("jacobians", max_entries=16)
 def jacobians(
     x: np.ndarray, axes: tuple[int, ...], temperature: float, max_bytes: int
 ) -> np.ndarray:
@@ -63,18 +127,10 @@ def jacobians(
     return sc.slice_jacobians(y, axes, temperature=temperature, max_bytes=max_bytes)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def gradcheck(
-    x: np.ndarray, upstream: np.ndarray, axes: tuple[int, ...], **options: Any
-) -> Any:
-    """sc.gradcheck with the given options (implementation, mode, tolerances...)."""
-    return sc.gradcheck(x, upstream, axes, **options)
-
-
 # --- Stability page -----------------------------------------------------------
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache("naive_forward", max_entries=32)
 def naive_forward(
     x: np.ndarray, axes: tuple[int, ...], temperature: float
 ) -> np.ndarray:
@@ -82,7 +138,7 @@ def naive_forward(
     return sc.naive_softmax(x, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache("naive_log_forward", max_entries=32)
 def naive_log_forward(
     x: np.ndarray, axes: tuple[int, ...], temperature: float
 ) -> np.ndarray:
@@ -90,7 +146,7 @@ def naive_log_forward(
     return sc.naive_log_softmax(x, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache("dtype_comparison", max_entries=32)
 def dtype_comparison(
     x: np.ndarray, axes: tuple[int, ...], temperature: float
 ) -> tuple[sc.DtypeResult, ...]:
@@ -98,7 +154,7 @@ def dtype_comparison(
     return sc.dtype_comparison(x, axes, temperature=temperature)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@_cache("naive_sweep", max_entries=16)
 def naive_sweep(
     x: np.ndarray, axes: tuple[int, ...], temperature: float, scales: tuple[float, ...]
 ) -> sc.NaiveSweep:
@@ -170,7 +226,7 @@ def gradcheck_refusal(
     return None
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache("run_gradcheck", max_entries=32)
 def run_gradcheck(
     x: np.ndarray,
     upstream: np.ndarray,
@@ -200,7 +256,7 @@ def run_gradcheck(
     return report
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_cache("vjp_steps", max_entries=64)
 def vjp_steps(
     y_slice: np.ndarray, g_slice: np.ndarray, temperature: float
 ) -> sc.VjpSteps:
