@@ -1,20 +1,50 @@
 """Code that reproduces the current view in NumPy, PyTorch and JAX. No Streamlit.
 
-Small arrays are written out in full; a ``random(...)`` input becomes its seeded
-generator; anything else is loaded from the ``x.npy`` file the page offers for
-download.
+The code imports nothing but NumPy (and PyTorch or JAX in their tabs), so a
+student can paste it into a fresh Python or a Colab notebook, and it computes
+the numbers the page shows:
+
+* x: small arrays written out in full; a ``random(...)`` input as the same
+  generator call ``softmax_core.specs.RandomSpec.generate`` makes (so the same
+  numbers); anything else loaded from the ``x.npy`` download;
+* g: ``ones``, ``random`` and ``onehot`` written out in NumPy (the same numbers
+  as ``softmax_core.specs.make_upstream``), other arrays inline or ``g.npy``;
+* softmax along an int, a tuple of axes or all of them, at temperature T, with
+  the page's conventions for non-finite slices; its VJP; and, when the page
+  shows them, the per-slice Jacobians, the naive and log versions of the
+  Stability page, and the finite-difference check of the Gradcheck page.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from softmax_core.specs import parse_random_spec
+from softmax_core.specs import make_upstream, parse_random_spec
 
-__all__ = ["INLINE_LIMIT", "python_literal", "snippets"]
+__all__ = ["INLINE_LIMIT", "NUMERIC_LOOP_LIMIT", "Check", "python_literal", "snippets"]
 
 #: Arrays with at most this many entries are inlined in the code.
 INLINE_LIMIT = 64
+#: The NumPy finite-difference loop is written out up to this many elements
+#: (it runs 2 · size forward passes; the page's elementwise limit).
+NUMERIC_LOOP_LIMIT = 4096
+#: Printed digits (np.set_printoptions precision; the page's tables show 8).
+PRINT_PRECISION = 8
+# The default central-difference step: the cube root of float64's epsilon.
+_CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
+
+
+@dataclass(frozen=True)
+class Check:
+    """The Gradcheck page's settings, for its snippet (None means the default)."""
+
+    implementation: str = "vectorized"
+    correct: bool = True
+    eps: float | None = None
+    rtol: float | None = None
+    atol: float | None = None
 
 
 def python_literal(a: np.ndarray) -> str:
@@ -42,35 +72,170 @@ def python_literal(a: np.ndarray) -> str:
     return nested(np.asarray(a, dtype=np.float64), 0)
 
 
+def _inline(name: str, a: np.ndarray) -> str:
+    body = python_literal(a).replace("\n", "\n" + " " * (len(name) + 12))
+    return f"{name} = np.array({body})"
+
+
+def _is_random_spec(x: np.ndarray, x_text: str) -> str | None:
+    """Return the generator call for `x` if `x_text` is the spec that made it."""
+    try:
+        spec = parse_random_spec(x_text)
+    except ValueError:
+        return None
+    if spec is None or tuple(spec.shape) != x.shape or x.dtype != np.float64:
+        return None
+    # standard_normal draws in C order, so the first draws of a short call are
+    # the first entries of the long one: compare those, not all 1e6 entries.
+    head = min(x.size, 1000)
+    first = spec.scale * np.random.default_rng(spec.seed).standard_normal(head)
+    if not np.array_equal(first, x.ravel()[:head]):
+        return None
+    draw = f"np.random.default_rng({spec.seed}).standard_normal({spec.shape})"
+    scale = float(spec.scale)
+    # RandomSpec.generate multiplies by scale; by 1.0 changes no bit.
+    return f"x = {draw}" if scale == 1.0 else f"x = {scale!r} * {draw}"
+
+
 def _x_source(x: np.ndarray, x_text: str) -> str:
-    spec = parse_random_spec(x_text)
+    spec = _is_random_spec(x, x_text)
     if spec is not None:
-        scale = "" if spec.scale == 1 else f"{spec.scale:g} * "
-        return (
-            f"x = {scale}np.random.default_rng({spec.seed})"
-            f".standard_normal({spec.shape})"
-        )
+        return f"{spec}  # {x_text.strip()}"
     if x.size <= INLINE_LIMIT:
-        body = python_literal(x).replace("\n", "\n" + " " * 14)
-        return f"x = np.array({body})"
-    return 'x = np.load("x.npy")  # the x.npy download below'
+        return _inline("x", x)
+    return 'x = np.load("x.npy")  # the x.npy download on the page'
 
 
-def _g_source(g: np.ndarray, g_text: str, axis_src: str) -> str:
-    word = g_text.strip().lower()
-    if word == "ones":
-        return "g = np.ones_like(x)"
-    if word == "random":
-        return "g = np.random.default_rng(0).standard_normal(x.shape)"
-    if word == "onehot":
-        return (
-            "g = make_upstream('onehot', x, normalize_axes("
-            f"{axis_src}, x.shape, 'g'))  # 1 at each slice's argmax"
+def _axes_tuple(axes: tuple[int, ...]) -> str:
+    return repr(tuple(axes))
+
+
+def _onehot_source(x: np.ndarray, axes: tuple[int, ...]) -> str:
+    nan = "np.nan_to_num(x, nan=-np.inf)" if np.isnan(x).any() else "x"
+    nan_note = "  # NaN counts as -inf" if nan != "x" else ""
+    if x.ndim == 0:
+        return "g = np.ones_like(x)  # onehot of a single number"
+    if len(axes) == 1:
+        return "\n".join(
+            [
+                "# onehot: 1 at each slice's argmax (the first one on ties)",
+                "g = np.zeros_like(x)",
+                f"first_max = np.argmax({nan}, axis={axes[0]}, keepdims=True)"
+                + nan_note,
+                f"np.put_along_axis(g, first_max, 1.0, axis={axes[0]})",
+            ]
         )
+    k = len(axes)
+    return "\n".join(
+        [
+            "# onehot: 1 at each slice's argmax (the first one on ties); a slice",
+            f"# spans axes {_axes_tuple(axes)}, flattened in C order",
+            f"moved = np.moveaxis({nan}, {_axes_tuple(axes)}, {tuple(range(-k, 0))})"
+            + nan_note,
+            f"flat = moved.reshape(moved.shape[:{x.ndim - k}] + (-1,))",
+            "hot = np.zeros_like(flat)",
+            "np.put_along_axis(hot, flat.argmax(axis=-1)[..., None], 1.0, axis=-1)",
+            f"g = np.moveaxis(hot.reshape(moved.shape), {tuple(range(-k, 0))}, "
+            f"{_axes_tuple(axes)})",
+        ]
+    )
+
+
+def _g_source(x: np.ndarray, g: np.ndarray, g_text: str, axes: tuple[int, ...]) -> str:
+    """Source for g: its keyword written out if it made `g`, else the array."""
+    word = g_text.strip().lower()
+    candidates = {
+        "ones": ("g = np.ones_like(x)", lambda: np.ones(x.shape)),
+        "random": (
+            "g = np.random.default_rng(0).standard_normal(x.shape)",
+            lambda: np.random.default_rng(0).standard_normal(x.shape),
+        ),
+        "onehot": (
+            _onehot_source(x, axes),
+            lambda: make_upstream("onehot", x, axes),
+        ),
+    }
+    if word in candidates:
+        source, make = candidates[word]
+        if g.shape == x.shape and np.array_equal(make(), g):
+            return source
     if g.size <= INLINE_LIMIT:
-        body = python_literal(g).replace("\n", "\n" + " " * 14)
-        return f"g = np.array({body})"
-    return 'g = np.load("g.npy")  # the g.npy download below'
+        return _inline("g", g)
+    return 'g = np.load("g.npy")  # the g.npy download on the page'
+
+
+_SOFTMAX = '''
+def softmax(x, axis, T):
+    """softmax(x / T) along axis: an int, a tuple of axes, or None for all."""
+    m = np.max(x, axis=axis, keepdims=True)  # shift by the max: exp cannot overflow
+    e = np.exp((x - m) / T)
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''
+
+# The same with this app's rules for non-finite slices (torch and scipy give NaN
+# for an all -inf slice; jax gives 0 only with where=).
+_SOFTMAX_NONFINITE = '''
+def softmax(x, axis, T):
+    """softmax(x / T) along axis: an int, a tuple of axes, or None for all.
+
+    -inf entries get 0; a slice that is all -inf gets zeros; a slice holding
+    NaN or +inf is NaN.
+    """
+    m = np.max(x, axis=axis, keepdims=True)
+    poisoned = np.isnan(m) | (m == np.inf)
+    m = np.where(np.isfinite(m), m, 0.0)  # an all -inf slice is shifted by 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp((x - m) / T)
+        total = np.sum(e, axis=axis, keepdims=True)
+        y = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    return np.where(poisoned, np.nan, y)
+'''
+
+_VJP = '''
+def softmax_vjp(y, g, axis, T):
+    """dL/dx for L = sum(g * y): y * (g - <g, y>) / T per slice, no Jacobian."""
+    return y * (g - np.sum(g * y, axis=axis, keepdims=True)) / T
+'''
+
+_STABILITY = '''
+def naive_softmax(x, axis, T):
+    """The textbook formula without the max shift: exp overflows past 709.78."""
+    e = np.exp(x / T)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis, T):
+    """s - log(sum(exp(s))) with s = (x - max) / T: never takes log(0)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (x - m) / T
+        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+'''
+
+_NUMERIC = '''
+def numeric_gradient(x, g, axis, T, eps):
+    """Central differences of L(x) = sum(g * softmax(x)), one element at a time."""
+    # softmax sees only differences within a slice: scale the step by the
+    # distance from the slice's max, not by |x|
+    top = np.max(x, axis=axis, keepdims=True) + np.zeros_like(x)
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        h = eps * max(1.0, abs(x[i] - top[i]))
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        change = np.sum(g * (softmax(plus, axis, T) - softmax(minus, axis, T)))
+        numeric[i] = change / (plus[i] - minus[i])  # the realised step, not 2h
+    return numeric
+'''
+
+
+def _print(pairs: list[tuple[str, str]]) -> str:
+    lines = [f"np.set_printoptions(precision={PRINT_PRECISION}, suppress=True)"]
+    for label, name in pairs:
+        lines += [f'print("{label}:")', f"print({name})"]
+    return "\n".join(lines)
 
 
 def snippets(
@@ -80,62 +245,196 @@ def snippets(
     temperature: float,
     upstream: np.ndarray,
     g_text: str,
+    *,
+    jacobian: bool = False,
+    stability: bool = False,
+    check: Check | None = None,
 ) -> dict[str, str]:
     """Return ``{"NumPy": code, "PyTorch": code, "JAX": code}`` for these inputs.
 
     Each snippet computes ``y = softmax(x / T)`` along `axis` and the gradient
-    ``dx`` of ``sum(g * y)``, and prints both.
+    ``dx`` of ``sum(g * y)``, and prints both. The NumPy one also computes the
+    per-slice Jacobians ``J`` (`jacobian`), the naive softmax and both logs
+    (`stability`), or a finite-difference check of ``dx`` (`check`).
     """
+    x = np.asarray(x, dtype=np.float64)
+    g = np.asarray(upstream, dtype=np.float64)
+    ndim = x.ndim
+    if axis is None:
+        axes: tuple[int, ...] = tuple(range(ndim))
+    elif isinstance(axis, int):
+        axes = (axis % ndim,) if ndim else ()
+    else:
+        axes = tuple(sorted(a % ndim for a in axis))
     axis_src = repr(axis)
     t = repr(float(temperature))  # every digit: 1/3 must not become 0.333333
-    setup = "\n".join(
+    finite = bool(np.isfinite(x).all())
+    inputs = "\n".join(
         [
-            "import numpy as np",
-            "from softmax_core._validation import normalize_axes",
-            "from softmax_core.specs import make_upstream",
-            "",
             _x_source(x, x_text),
-            _g_source(upstream, g_text, axis_src),
+            f"axis = {axis_src}  # each slice along this axis is normalised"
+            + (" (None: all axes)" if axis is None else ""),
+            f"T = {t}  # temperature: softmax(x / T)",
+            _g_source(x, g, g_text, axes),
         ]
     )
-    if np.isfinite(x).all():
-        check = f"print(sc.gradcheck(x, g, axis={axis_src}, temperature={t}).verdict)"
-    else:
-        check = "# (no gradient check: finite differences need finite x)"
-    numpy_code = f"""{setup}
-import softmax_core as sc
+    numpy_parts = [
+        "import numpy as np",
+        "",
+        inputs,
+        "\n" + (_SOFTMAX if finite else _SOFTMAX_NONFINITE).strip("\n"),
+        "\n\n" + _VJP.strip("\n"),
+    ]
+    body = ["y = softmax(x, axis, T)", "dx = softmax_vjp(y, g, axis, T)"]
+    shown = [("y = softmax(x / T)", "y"), ("dL/dx", "dx")]
+    if stability:
+        numpy_parts.append("\n\n" + _STABILITY.strip("\n"))
+        body += [
+            "with np.errstate(over='ignore', invalid='ignore', divide='ignore'):",
+            "    naive = naive_softmax(x, axis, T)  # NaN where exp overflowed",
+            "    log_naive = np.log(y)  # -inf where a probability underflowed to 0",
+            "log_y = log_softmax(x, axis, T)",
+        ]
+        shown += [
+            ("naive softmax", "naive"),
+            ("log(softmax(x))", "log_naive"),
+            ("log_softmax(x)", "log_y"),
+        ]
+    if jacobian:
+        k = len(axes)
+        body += [
+            "",
+            "# One n x n Jacobian per slice, (diag(y) - y yᵀ) / T; slices in the order",
+            "# of the softmax axes moved last and flattened (as the page's J.npy)",
+            f"ys = np.moveaxis(y, {_axes_tuple(axes)}, {tuple(range(-k, 0))})",
+            f"ys = ys.reshape(ys.shape[:{ndim - k}] + (-1,))  # (slices..., n)",
+            "J = (np.eye(ys.shape[-1]) * ys[..., None, :]"
+            " - ys[..., :, None] * ys[..., None, :]) / T",
+        ]
+        shown.append(("J (per-slice Jacobians)", "J"))
+    verdict: list[str] = []
+    if check is not None:
+        body += _check_lines(x, check, finite, numpy_parts)
+        if finite and x.size <= NUMERIC_LOOP_LIMIT:
+            shown.append(("numeric (central differences)", "numeric"))
+            verdict = ['print("gradcheck of softmax_vjp:", "PASS" if ok else "FAIL")']
+    numpy_code = (
+        "\n".join([*numpy_parts, "", "", *body, "", _print(shown), *verdict]).rstrip()
+        + "\n"
+    )
 
-y = sc.softmax(x, axis={axis_src}, temperature={t})
-dx = sc.softmax_vjp(y, g, axis={axis_src}, temperature={t})
-print(y)
-print(dx)
-{check}
-"""
+    return {
+        "NumPy": numpy_code,
+        "PyTorch": _torch_code(inputs, axis, axes, ndim, finite, check),
+        "JAX": _jax_code(inputs, finite),
+    }
+
+
+def _check_lines(
+    x: np.ndarray, check: Check, finite: bool, numpy_parts: list[str]
+) -> list[str]:
+    """Return the Gradcheck page's comparison in NumPy (its function goes in parts)."""
+    lines = [""]
+    if not check.correct:
+        lines += [
+            f"# The page checks `{check.implementation}`, a planted bug; dx above is",
+            "# the correct backward pass, so compare it with the page's analytic one.",
+        ]
+    if not finite:
+        return [*lines, "# (no gradient check: finite differences need finite x)"]
+    if x.size > NUMERIC_LOOP_LIMIT:
+        return [
+            *lines,
+            f"# (the element-by-element check below is written out up to "
+            f"{NUMERIC_LOOP_LIMIT:,} entries;",
+            f"# x has {x.size:,}: 2 · size forward passes would take too long here)",
+        ]
+    numpy_parts.append("\n\n" + _NUMERIC.strip("\n"))
+    eps = _CBRT_EPS if check.eps is None else float(check.eps)
+    atol = 1e-5 if check.atol is None else float(check.atol)
+    rtol = 1e-3 if check.rtol is None else float(check.rtol)
+    eps_note = "  # cube root of float64's epsilon" if check.eps is None else ""
+    return [
+        *lines,
+        f"numeric = numeric_gradient(x, g, axis, T, eps={eps!r}){eps_note}",
+        f"atol, rtol = {atol!r}, {rtol!r}  # pass rule of torch.autograd.gradcheck",
+        "ok = np.all(np.abs(dx - numeric) <= atol + rtol * np.abs(numeric))",
+    ]
+
+
+def _torch_code(
+    inputs: str,
+    axis: int | tuple[int, ...] | None,
+    axes: tuple[int, ...],
+    ndim: int,
+    finite: bool,
+    check: Check | None,
+) -> str:
     if isinstance(axis, int):
-        torch_forward = f"y = torch.softmax(xt / {t}, dim={axis})"
+        forward = "    return torch.softmax(v / T, dim=axis)"
     else:
-        dims = axis_src if axis is not None else "tuple(range(xt.ndim))"
-        torch_forward = (
-            "# torch.softmax takes one dim; logsumexp takes several\n"
-            f"y = torch.exp(xt / {t} - torch.logsumexp(xt / {t}, dim={dims}, "
-            "keepdim=True))"
+        dims = repr(axes)
+        forward = (
+            f"    # torch.softmax takes one dim; logsumexp takes several: {dims}\n"
+            "    s = v / T\n"
+            f"    return torch.exp(s - torch.logsumexp(s, dim={dims}, keepdim=True))"
         )
-    torch_code = f"""{setup}
+    note = (
+        ""
+        if finite
+        else "# torch gives NaN for a slice that is all -inf; this page shows 0.\n"
+    )
+    code = f"""import numpy as np
 import torch
 
-xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-{torch_forward}
-y.backward(torch.tensor(g, dtype=torch.float64))
+{inputs}
+
+
+def softmax(v):
+{forward}
+
+
+{note}xt = torch.tensor(x, requires_grad=True)  # float64, like the page
+y = softmax(xt)
+y.backward(torch.tensor(g))  # dL/dx for L = sum(g * y)
+dx = xt.grad
+print("y = softmax(x / T):")
 print(y.detach().numpy())
-print(xt.grad.numpy())
+print("dL/dx:")
+print(dx.numpy())
 """
-    jax_code = f"""{setup}
+    if check is not None and finite:
+        eps = _CBRT_EPS if check.eps is None else float(check.eps)
+        atol = 1e-5 if check.atol is None else float(check.atol)
+        rtol = 1e-3 if check.rtol is None else float(check.rtol)
+        code += (
+            "\n# PyTorch's own check of its softmax backward, with the page's step "
+            "and tolerances\n"
+            f"x_check = torch.tensor(x, requires_grad=True)\n"
+            f"print(torch.autograd.gradcheck(softmax, (x_check,), eps={eps!r}, "
+            f"atol={atol!r}, rtol={rtol!r}))\n"
+        )
+    return code
+
+
+def _jax_code(inputs: str, finite: bool) -> str:
+    note = (
+        ""
+        if finite
+        else "# jax gives NaN for a slice that is all -inf (0 with where=), where this"
+        "\n# page shows 0.\n"
+    )
+    return f"""import numpy as np
 import jax
 
-jax.config.update("jax_enable_x64", True)
-y, vjp = jax.vjp(lambda v: jax.nn.softmax(v / {t}, axis={axis_src}), x)
-(dx,) = vjp(g)
+jax.config.update("jax_enable_x64", True)  # float64, like the page
+
+{inputs}
+
+{note}y, vjp = jax.vjp(lambda v: jax.nn.softmax(v / T, axis=axis), x)
+(dx,) = vjp(g)  # dL/dx for L = sum(g * y)
+print("y = softmax(x / T):")
 print(y)
+print("dL/dx:")
 print(dx)
 """
-    return {"NumPy": numpy_code, "PyTorch": torch_code, "JAX": jax_code}

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from softmax_app import compute
 from softmax_app.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.panel import Inputs
-from softmax_app.snippets import snippets
+from softmax_app.snippets import Check, snippets
 
-__all__ = ["array_table", "display_frame", "how_it_works", "reproduce_in_code"]
+__all__ = [
+    "array_table",
+    "display_frame",
+    "download_arrays",
+    "downloads",
+    "how_it_works",
+    "reproduce_in_code",
+]
 
 #: Tables show at most this many rows and columns; the heatmaps carry the rest.
 #: (Formatting cells is the slowest part of a rerun: a 100 x 100 table took
@@ -53,13 +62,38 @@ def display_frame(frame: pd.DataFrame, digits: int = 8) -> Any:
     return frame.style.format(f"{{:.{digits}g}}")
 
 
+#: File names and labels of the downloads, in the order they are offered.
+DOWNLOAD_LABELS = {
+    "x": "x (input)",
+    "g": "g (upstream gradient)",
+    "y": "y = softmax(x / T)",
+    "dx": "dL/dx",
+    "J": "J (per-slice Jacobians)",
+}
+
+
 def reproduce_in_code(
-    inputs: Inputs, results: Mapping[str, np.ndarray], *, note: str = ""
+    inputs: Inputs,
+    results: Mapping[str, np.ndarray],
+    *,
+    note: str = "",
+    check: Check | None = None,
 ) -> None:
-    """Draw the "Reproduce in code" expander: NumPy, PyTorch, JAX and downloads."""
+    """Draw the "Reproduce in code" expander (NumPy, PyTorch, JAX), then downloads.
+
+    The snippets need only NumPy, PyTorch or JAX. They also compute the per-slice
+    Jacobians when `results` holds ``J``, the Stability page's arrays when it
+    holds ``naive``, and the Gradcheck page's comparison when `check` is given.
+    The downloads (x, g, y and every result) sit under a visible "Download"
+    heading below, not in the expander.
+    """
     with st.expander("Reproduce in code"):
         if note:
             st.caption(note)
+        st.caption(
+            "Runs as it is in any Python with NumPy (or PyTorch, or JAX): no "
+            "Softmax Lab needed. Large arrays are read from the downloads below."
+        )
         codes = snippets(
             inputs.x,
             inputs.x_text,
@@ -67,44 +101,90 @@ def reproduce_in_code(
             inputs.temperature,
             inputs.upstream,
             inputs.g_text,
+            jacobian="J" in results,
+            stability="naive" in results,
+            check=check,
         )
         for tab, code in zip(st.tabs(list(codes)), codes.values(), strict=True):
             with tab:
                 st.code(code, language="python")
-        arrays = {"x": inputs.x, "g": inputs.upstream, **results}
-        columns = st.columns(len(arrays))
-        for column, (name, array) in zip(columns, arrays.items(), strict=True):
-            with column:
-                # Cached: np.savetxt of 100,000 entries takes ~0.1 s, and the
-                # bytes would otherwise be rebuilt on every rerun.
+    downloads(inputs, results)
+
+
+def download_arrays(
+    inputs: Inputs, results: Mapping[str, np.ndarray]
+) -> dict[str, Callable[[], np.ndarray]]:
+    """Each downloadable array by file stem, as a function that returns it.
+
+    x, g and y come first (y computed only when asked for, if the page did
+    not pass it), then the page's results in their order.
+    """
+    x, axes, t = inputs.x, inputs.axes, inputs.temperature
+    arrays: dict[str, Callable[[], np.ndarray]] = {
+        "x": partial(np.asarray, x),
+        "g": partial(np.asarray, inputs.upstream),
+    }
+    if "y" not in results:
+        arrays["y"] = partial(_softmax, x, axes, t)
+    for name, array in results.items():
+        arrays[name] = partial(np.asarray, array)
+    return arrays
+
+
+def _softmax(x: np.ndarray, axes: tuple[int, ...], t: float) -> np.ndarray:
+    return compute.forward(x, axes, t)
+
+
+def downloads(inputs: Inputs, results: Mapping[str, np.ndarray]) -> None:
+    """Draw the "Download" section: every array as .npy (and .csv up to 2-D).
+
+    The bytes are built when a button is clicked, not on every rerun.
+    """
+    st.subheader("Download")
+    st.caption(
+        "The arrays on this page as .npy (np.load) and, up to 2-D, .csv "
+        "(17 significant digits: every float64 reads back exactly)."
+    )
+    arrays = download_arrays(inputs, results)
+    columns = st.columns(min(len(arrays), 6))
+    for k, (name, get) in enumerate(arrays.items()):
+        with columns[k % len(columns)]:
+            label = DOWNLOAD_LABELS.get(name, name)
+            st.markdown(f"**{label}**")
+            st.download_button(
+                f"{name}.npy",
+                partial(_as_npy, get),
+                file_name=f"{name}.npy",
+                mime="application/octet-stream",
+                key=f"download-{name}-npy",
+                # No rerun: it is not needed, and a click made during one is lost.
+                on_click="ignore",
+                icon=":material/download:",
+            )
+            if _ndim(name, inputs, results) in (1, 2):
                 st.download_button(
-                    f"{name}.npy",
-                    _npy_bytes(array),
-                    file_name=f"{name}.npy",
-                    mime="application/octet-stream",
-                    key=f"download-{name}-npy",
-                    # No rerun: it is not needed, and a click made during one is lost.
+                    f"{name}.csv",
+                    partial(_as_csv, get),
+                    file_name=f"{name}.csv",
+                    mime="text/csv",
+                    key=f"download-{name}-csv",
                     on_click="ignore",
+                    icon=":material/download:",
                 )
-                if array.ndim in (1, 2):
-                    st.download_button(
-                        f"{name}.csv",
-                        _csv_bytes(array),
-                        file_name=f"{name}.csv",
-                        mime="text/csv",
-                        key=f"download-{name}-csv",
-                        on_click="ignore",
-                    )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _npy_bytes(array: np.ndarray) -> bytes:
-    return to_npy_bytes(array)
+def _ndim(name: str, inputs: Inputs, results: Mapping[str, np.ndarray]) -> int:
+    if name in results:
+        return int(np.ndim(results[name]))
+    return int(inputs.x.ndim)  # x, g and y all have x's shape
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _csv_bytes(array: np.ndarray) -> bytes:
-    return to_csv_bytes(array) or b""
+def _as_npy(get: Callable[[], np.ndarray]) -> bytes:
+    return to_npy_bytes(get())
+
+
+def _as_csv(get: Callable[[], np.ndarray]) -> bytes:
+    return to_csv_bytes(get()) or b""
 
 
 def how_it_works(*functions: Callable[..., Any], intro: str = "") -> None:
