@@ -2,12 +2,13 @@
 
 Run with ``make run`` (or ``streamlit run app.py``). The input panel is built
 here, before the page, so its values survive page switches; each page lives in
-``app_pages/`` and reads the panel with ``softmax_app.panel.current_inputs()``.
+``app_pages/`` and reads the panel with ``softmax_app.panel.current_inputs()``,
+which stops the page, saying why, when an input cannot be used.
 """
 
 import streamlit as st
 
-from softmax_app import urlstate
+from softmax_app import links, urlstate
 from softmax_app.panel import input_panel
 
 st.set_page_config(page_title="Softmax Lab", page_icon="🧮", layout="wide")
@@ -25,8 +26,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-inputs = input_panel()
-for message in inputs.errors:
-    st.error(message)
-page.run()
+st.session_state[links.PAGE_PATH] = page.url_path
+input_panel()
 urlstate.finish_run()
+page.run()
+links.share_box()

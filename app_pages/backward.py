@@ -109,7 +109,7 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
         st.caption(
             f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
         )
-    rows, cols, index = arrayview.pick_view(x.shape, key="backward-view")
+    rows, cols, index = arrayview.pick_view(x.shape, key="backward-view", param="view")
     gv = arrayview.view_2d(g, rows, cols, index)
     dv = arrayview.view_2d(dx, rows, cols, index)
     if gv.shape[0] > MAX_VIEW or gv.shape[1] > MAX_VIEW:
@@ -231,7 +231,7 @@ if y is not None and dx is not None:
     constant_upstream(inputs, dx)
 
     stack = None
-    if x.size and n <= MAX_HEATMAP_N:
+    if n <= MAX_HEATMAP_N:
         try:
             stack = compute.jacobians(x, axes, t, compute.PAGE_MAX_JACOBIAN_BYTES)
         except ValueError as exc:
@@ -240,19 +240,17 @@ if y is not None and dx is not None:
                 "slice's Jacobian is still shown below."
             )
 
-    if x.size == 0:
-        st.info("x is empty: there are no slices to differentiate.")
-    else:
-        st.subheader("One slice's Jacobian")
-        index = arrayview.pick_slice(x.shape, axes, key="backward")
-        expr = explain.slice_expression(x.ndim, axes, index)
-        y_slice = arrayview.slice_at(y, axes, index)
-        g_slice = arrayview.slice_at(g, axes, index)
-        steps = compute.vjp_steps(y_slice, g_slice, t) if n <= MAX_STEPS_N else None
-        jacobian_of_slice(inputs, steps, y_slice, expr)
-        small_multiples(inputs, y)
-        gradient_views(inputs, dx)
-        step_by_step(inputs, steps, expr)
+    # (x is never empty here: the panel refuses empty arrays.)
+    st.subheader("One slice's Jacobian")
+    index = arrayview.pick_slice(x.shape, axes, key="backward", param="slice")
+    expr = explain.slice_expression(x.ndim, axes, index)
+    y_slice = arrayview.slice_at(y, axes, index)
+    g_slice = arrayview.slice_at(g, axes, index)
+    steps = compute.vjp_steps(y_slice, g_slice, t) if n <= MAX_STEPS_N else None
+    jacobian_of_slice(inputs, steps, y_slice, expr)
+    small_multiples(inputs, y)
+    gradient_views(inputs, dx)
+    step_by_step(inputs, steps, expr)
 
     views.how_it_works(
         sc.softmax_vjp,

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, views
+from softmax_app import arrayview, compute, figures, readings, views
 from softmax_app.panel import Inputs, current_inputs
 from softmax_core._slices import batch_shape, slice_length
 from softmax_core.functions import _shifted, _softmax, softmax
@@ -22,7 +22,7 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
         st.caption(
             f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
         )
-    rows, cols, index = arrayview.pick_view(x.shape, key="explore-view")
+    rows, cols, index = arrayview.pick_view(x.shape, key="explore-view", param="view")
     xv = arrayview.view_2d(x, rows, cols, index)
     yv = arrayview.view_2d(y, rows, cols, index)
     direction = figures.softmax_direction(axes, rows, cols, x.ndim)
@@ -62,7 +62,7 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
         "Each slice is a probability distribution over its entries. Pick which "
         "slice to plot; change T in the panel and watch it sharpen or flatten."
     )
-    index = arrayview.pick_slice(x.shape, axes, key="explore")
+    index = arrayview.pick_slice(x.shape, axes, key="explore", param="slice")
     label = figures.slice_label("y", x.ndim, axes, index)
     values = arrayview.slice_at(y, axes, index)
     st.plotly_chart(
@@ -76,28 +76,13 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
 
 
 def sums_check(y: np.ndarray, axes: tuple[int, ...]) -> None:
-    """Every slice sums to 1 (or to 0 when fully masked)."""
+    """Whether every slice is a probability distribution (a success only if so)."""
     check = sc.slice_sums(y, axes)
-    live = check.n_slices - check.n_zero - check.n_nan
-    rounding = " (floating-point rounding)" if check.max_error else ", exactly"
-    st.success(
-        f"**Every slice sums to 1**: the largest |sum − 1| over the {live} "
-        f"slice(s) is {check.max_error:.2g}{rounding}.",
-        icon="✅",
-    )
+    alerts = {"success": st.success, "info": st.info, "warning": st.warning}
+    for reading in readings.slice_sums_readings(check):
+        alerts[reading.kind](reading.text)
     if check.n_slices <= 12:
         st.caption("Slice sums: " + ", ".join(f"{s:.17g}" for s in check.sums.ravel()))
-    if check.n_zero:
-        st.info(
-            f"{check.n_zero} slice(s) have no finite entry (all -inf, i.e. fully "
-            f"masked) and sum to **0** by design: softmax gives zeros there, "
-            f"not NaN."
-        )
-    if check.n_nan:
-        st.warning(
-            f"{check.n_nan} slice(s) contain NaN or +inf, so their softmax is NaN "
-            f"throughout (other slices are unaffected)."
-        )
 
 
 st.title("Explore: the forward pass")

@@ -33,16 +33,25 @@ BAD_INPUTS: dict[str, tuple[dict[str, str], str]] = {
     "code": ({"x": "__import__('os')"}, "x"),
     "unbalanced": ({"x": "[[1,2]"}, "x"),
     "3000-deep nesting": ({"x": "[" * 3000 + "]" * 3000}, "x"),
+    "empty": ({"x": "[]"}, "x"),
+    "empty rows": ({"x": "array([], shape=(3, 0))"}, "x"),
+    "shared upload": ({"x": "upload:data.npy"}, "x"),
     "axis out of range": ({**CLASSIC, "axis": "5"}, "axis"),
+    "axis not an axis": ({**CLASSIC, "axis": "last"}, "axis"),
     "g of the wrong shape": ({**CLASSIC, "g": "[1, 2, 3]"}, "g"),
+    "g unreadable": ({**CLASSIC, "g": "[[1, 0], [0, 1"}, "g"),
     "T=0": ({**CLASSIC, "T": "0"}, "T"),
+    "T not a number": ({**CLASSIC, "T": "hot"}, "T"),
 }
+
+#: The panel widget each parameter is typed in (its key), for "next to the input".
+WIDGET_OF = {"x": "x", "axis": "axis", "T": "T", "g": "g"}
 
 #: Where the "code" input of BAD_PARAMS would leave a file if it were executed.
 PWNED = Path("/tmp/softmax_lab_pwned")
 
 #: More bad URL parameters (the Backward and Gradcheck tests): each must give an
-#: st.error while the page still renders with defaults.
+#: st.error, and the page must compute nothing.
 BAD_PARAMS: dict[str, dict[str, str]] = {
     "ragged": {"x": "[[1, 2], [3]]"},
     "non-numeric": {"x": "[[1, 'a'], [3, 4]]"},
@@ -85,6 +94,45 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def sidebar_items(at: AppTest) -> list[tuple[str, str]]:
+    """The sidebar's elements in order, nested blocks flattened: (type, key or text).
+
+    Widgets are named by their key, other elements by their text.
+    """
+    items: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        for child in getattr(node, "children", {}).values():
+            key = getattr(child, "key", None)
+            value = getattr(child, "value", "")
+            items.append((child.type, key or (value if isinstance(value, str) else "")))
+            walk(child)
+
+    walk(at.sidebar)
+    return items
+
+
+def next_to(at: AppTest, widget_key: str) -> tuple[str, str]:
+    """The sidebar element right after the widget with key `widget_key`."""
+    items = sidebar_items(at)
+    for position, (_, key) in enumerate(items):
+        if key == widget_key:
+            return items[position + 1]
+    raise AssertionError(f"no widget {widget_key!r} in the sidebar: {items}")
+
+
+def shows_nothing_computed(at: AppTest) -> bool:
+    """Whether the main area holds no chart, table, metric, formula or download."""
+    main = at.main
+    return not (
+        main.get("plotly_chart")
+        or main.dataframe
+        or main.metric
+        or main.latex
+        or main.get("download_button")
+    )
+
+
 def verdicts(at: AppTest) -> set[str]:
     """PASS/FAIL words anywhere in the page's text elements."""
     return set(re.findall(r"\b(PASS|FAIL)\b", page_text(at)))
@@ -111,9 +159,7 @@ def charts(at: AppTest) -> list[dict[str, Any]]:
 
 def chart_specs(at: AppTest) -> dict[str, dict[str, Any]]:
     """Every Plotly figure on the page, by element key, as parsed JSON."""
-    return {
-        chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")
-    }
+    return {chart.key: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
 
 
 def trace_z(spec: dict[str, Any], trace: int = 0) -> np.ndarray:

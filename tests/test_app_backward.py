@@ -97,12 +97,43 @@ def test_three_d_input_with_tuple_axis() -> None:
 
 
 @pytest.mark.parametrize("case", list(BAD_PARAMS))
-def test_bad_input_shows_error_and_still_renders(case: str) -> None:
+def test_bad_input_is_explained_and_nothing_is_computed(case: str) -> None:
     at = open_page(PAGE, **BAD_PARAMS[case])
-    assert at.error, f"{case}: no st.error"
+    assert at.main.error, f"{case}: no st.error"
     assert at.title[0].value.startswith("Backward")
-    assert at.get("plotly_chart"), f"{case}: the page stopped rendering"
+    assert not at.get("plotly_chart"), f"{case}: drew results of another input"
+    assert not at.latex and not at.main.dataframe
     assert not PWNED.exists()
+
+
+def test_slice_is_read_from_and_written_to_the_link() -> None:
+    at = open_page(PAGE, x="[[1,2],[5,3]]", axis="1", slice="1")
+    y = scipy_softmax([5.0, 3.0])
+    np.testing.assert_allclose(
+        chart_z(at, "J of x[1, :]"), reference_jacobian(y), rtol=1e-12
+    )
+    at.number_input(key="backward-slice-0").set_value(0).run()
+    assert "slice" not in at.query_params  # slice 0 is the default
+    at.number_input(key="backward-slice-0").set_value(1).run()
+    assert at.query_params["slice"] == "1"
+    assert "slice=1" in at.sidebar.code[0].value
+
+
+def test_view_of_a_3d_gradient_is_read_from_the_link() -> None:
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)", view="0,1@3")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    y = scipy_softmax(x, axis=-1)
+    g = np.zeros_like(x)
+    np.put_along_axis(g, np.argmax(x, axis=-1)[..., None], 1.0, axis=-1)
+    dx = y * (g - (g * y).sum(axis=-1, keepdims=True))
+    np.testing.assert_allclose(chart_z(at, "dL/dx"), dx[:, :, 3], atol=1e-15)
+    assert at.query_params["view"] == "0,1@3"
+
+
+def test_summary_names_the_upstream_gradient_used() -> None:
+    at = open_page(PAGE, **CLASSIC)
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "upstream gradient `[[1,0],[0,1]]`" in text
 
 
 # --- what the page explains ---------------------------------------------------------
@@ -168,9 +199,10 @@ def test_jacobian_grid_shares_one_symmetric_scale() -> None:
     bound = max(np.abs(a).max(), np.abs(b).max())
     for trace in fig.data:
         assert trace.zmin == -bound and trace.zmax == bound and trace.zmid == 0
-        assert trace.colorscale[0][1] == figures.heatmap(a, diverging=True).data[
-            0
-        ].colorscale[0][1]
+        assert (
+            trace.colorscale[0][1]
+            == figures.heatmap(a, diverging=True).data[0].colorscale[0][1]
+        )
         assert list(trace.y) == ["p", "q", "r"]
     assert [t.showscale for t in fig.data] == [True, False]
     assert fig.layout.yaxis.autorange == "reversed"

@@ -20,10 +20,15 @@ from softmax_core.specs import PRESETS, RandomSpec, format_axis, parse_axis
 from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,
+    WIDGET_OF,
     assert_no_exception,
     errors,
+    next_to,
     open_page,
+    shows_nothing_computed,
 )
+
+PAGES = ("explore", "backward", "gradcheck", "stability")
 
 # --- URL parameters -----------------------------------------------------------
 
@@ -58,6 +63,31 @@ def test_widget_changes_reach_the_url_and_defaults_leave_it():
     assert "T" not in at.query_params
 
 
+def test_axis_box_lists_every_axis_and_links_keep_it_as_written_regression():
+    # Regression: a 2-D array offered "-1 (last axis)", "0" and "none", but no
+    # "1", and a link's axis=1 became the default -1 and left the URL.
+    at = open_page(x="[[1,2,3],[4,5,6]]", axis="1")
+    box = at.selectbox(key="axis")
+    assert box.options == [
+        "0 (= -2, length 2)",
+        "1 (= -1, last axis, length 3)",
+        "none (all axes, 6 entries)",
+    ]
+    assert box.value == "1"
+    assert at.query_params["axis"] == "1"
+    # Asked as written: axis 1 stays dim 1 when x becomes 3-D, ...
+    at.text_area(key="x").input("random(2, 3, 4; seed=0)").run()
+    assert at.query_params["axis"] == "1"
+    assert at.session_state["_inputs"].axes == (1,)
+    # ... and -1 stays the last axis.
+    last = open_page(x="[[1,2,3],[4,5,6]]", axis="-1")
+    assert last.selectbox(key="axis").value == "1"
+    assert "axis" not in last.query_params  # -1 is the default
+    last.text_area(key="x").input("random(2, 3, 4; seed=0)").run()
+    assert last.session_state["_inputs"].axes == (2,)
+    assert last.selectbox(key="axis").value == "2"
+
+
 def test_temperature_between_slider_notches_is_kept():
     at = open_page(T="0.33")
     assert at.select_slider(key="T").value == 0.33
@@ -71,7 +101,7 @@ def test_switching_pages_keeps_the_panel():
         at.switch_page(page).run()
         assert_no_exception(at)
         assert at.text_area(key="x").value == "[[0, 1, 5], [2, 2, 2]]"
-        assert at.selectbox(key="axis").value == "-1"  # axis 1 of a 2-D array
+        assert at.selectbox(key="axis").value == "1"  # as the link asked
         assert at.select_slider(key="T").value == 2.0
         assert at.query_params["x"] == "[[0, 1, 5], [2, 2, 2]]"
 
@@ -92,16 +122,79 @@ def test_rerun_still_runs_the_router_regression_legacy_pages_folder():
 
 
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
-def test_bad_input_names_the_parameter_and_falls_back(name):
+def test_bad_input_is_explained_next_to_its_box_and_nothing_is_computed(name):
+    # Regression: the error was shown at the top of the page and every page then
+    # drew the results of the default example under it.
     params, parameter = BAD_INPUTS[name]
-    at = open_page(**params)
-    messages = errors(at)
-    assert len(messages) == 1, messages
-    assert messages[0].startswith(f"**{parameter}**"), messages
-    inputs = at.session_state["_inputs"]
-    np.testing.assert_array_equal(inputs.x, [[1.0, 2.0], [3.0, 4.0]])
-    assert np.isfinite(inputs.temperature) and inputs.temperature > 0
-    assert inputs.upstream.shape == inputs.x.shape
+    at = open_page("app_pages/explore.py", **params)
+    kind, text = next_to(at, WIDGET_OF[parameter])
+    assert kind == "error" and text.startswith(f"**{parameter}**"), (kind, text)
+    assert at.session_state["_inputs"] is None
+    # The page says so too, names the input, offers an example and stops.
+    (stop,) = at.main.error
+    assert f"**{parameter}**" in stop.value
+    assert shows_nothing_computed(at)
+    assert at.main.button(key="load-example")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_computes_from_a_substitute_for_an_unreadable_x(page):
+    at = open_page(f"app_pages/{page}.py", x="[[1,2],[3]]", T="2")
+    assert at.title[0].value  # the page's title and introduction are drawn
+    assert any("**x**" in e.value for e in at.main.error)
+    assert shows_nothing_computed(at)
+
+
+def test_load_an_example_sets_every_input():
+    at = open_page("app_pages/explore.py", x="[[1,2],[3]]", T="2", g="ones")
+    at.main.button(key="load-example").click().run()
+    assert_no_exception(at)
+    assert errors(at) == []
+    preset = PRESETS["classic"]
+    assert at.text_area(key="x").value == preset.x
+    assert at.select_slider(key="T").value == preset.temperature
+    assert at.text_input(key="g").value == preset.upstream
+    assert at.session_state["_inputs"].axes == (1,)
+    assert not shows_nothing_computed(at)
+
+
+@pytest.mark.parametrize("text", ["[]", "[[]]", "array([], shape=(3, 0))"])
+def test_empty_x_is_refused_with_one_clear_message_regression_zero_slices(text):
+    # x = [] was accepted: "sums to 1 over 0 slices" beside "1 slice has no
+    # finite entry".
+    at = open_page("app_pages/explore.py", x=text)
+    kind, message = next_to(at, "x")
+    assert kind == "error" and "no entries" in message
+    assert shows_nothing_computed(at)
+    assert "sums to 1" not in " ".join(s.value for s in at.success)
+
+
+def test_a_fixed_input_clears_the_message_and_computes():
+    at = open_page("app_pages/explore.py", **CLASSIC, T="0")
+    assert next_to(at, "T")[0] == "error"
+    at.select_slider(key="T").set_value(2.0).run()
+    assert errors(at) == []
+    assert at.query_params["T"] == "2"
+    assert not shows_nothing_computed(at)
+
+
+def test_use_t_1_button_fixes_a_bad_temperature():
+    at = open_page("app_pages/explore.py", **CLASSIC, T="-3")
+    assert at.query_params["T"] == "-3"  # the link keeps what was asked
+    at.sidebar.button(key="use-default-t").click().run()
+    assert errors(at) == [] and "T" not in at.query_params
+    assert at.session_state["_inputs"].temperature == 1.0
+
+
+def test_a_bad_axis_left_by_a_new_x_is_explained_not_replaced():
+    at = open_page("app_pages/explore.py", x="random(2, 3, 4; seed=0)", axis="2")
+    at.text_area(key="x").input("[[1, 2], [3, 4]]").run()
+    kind, text = next_to(at, "axis")
+    assert kind == "error" and "axis 2 is out of range" in text
+    assert at.selectbox(key="axis").value is None  # nothing is shown as picked
+    assert shows_nothing_computed(at)
+    at.selectbox(key="axis").select("0").run()
+    assert errors(at) == [] and at.session_state["_inputs"].axes == (0,)
 
 
 def test_a_bad_x_stays_in_the_link_like_a_bad_g():
@@ -125,42 +218,89 @@ def test_shared_upload_reference_explains_itself():
     assert "upload the file again" in errors(at)[0]
 
 
+# --- the upstream gradient follows x ---------------------------------------------
+
+
+def test_stale_g_is_replaced_visibly_when_x_changes_shape_regression():
+    # Regression: typing a (2, 3) x under g = [[1,0],[0,1]] kept that g in its
+    # box, named it in the Backward summary and used onehot behind an error.
+    at = open_page("app_pages/backward.py", **CLASSIC, g="[[1,0],[0,1]]")
+    at.text_area(key="x").input("[[1, 2, 3], [4, 5, 6]]").run()
+    assert_no_exception(at)
+    assert errors(at) == []
+    assert at.text_input(key="g").value == "onehot"
+    kind, note = next_to(at, "g")
+    assert kind == "alert" or kind == "info"
+    assert "[[1,0],[0,1]]" in note and "(2, 3)" in note and "onehot" in note
+    inputs = at.session_state["_inputs"]
+    np.testing.assert_array_equal(inputs.upstream, [[0, 0, 1], [0, 0, 1]])
+    assert inputs.g_text == "onehot"
+    assert "g" not in at.query_params
+    summary = " ".join(m.value for m in at.main.markdown)
+    assert "upstream gradient `onehot`" in summary
+    assert "[[1,0],[0,1]]" not in summary
+    # The note goes once the learner types a g of their own.
+    at.text_input(key="g").input("[[1, 0, 0], [0, 1, 0]]").run()
+    assert errors(at) == [] and next_to(at, "g")[0] != "info"
+
+
+def test_g_typed_with_the_wrong_shape_is_an_error_not_replaced():
+    at = open_page("app_pages/backward.py", x="[[1, 2, 3], [4, 5, 6]]")
+    at.text_input(key="g").input("[[1, 0], [0, 1]]").run()
+    assert at.text_input(key="g").value == "[[1, 0], [0, 1]]"
+    kind, text = next_to(at, "g")
+    assert kind == "error" and "(2, 2)" in text and "(2, 3)" in text
+    assert shows_nothing_computed(at)
+
+
 # --- presets and the random generator -----------------------------------------
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
-def test_presets_fill_x_and_axis(name):
-    text, axis, _ = PRESETS[name]
-    at = open_page()
+def test_presets_set_x_axis_t_and_g_together(name):
+    preset = PRESETS[name]
+    at = open_page(T="3", g="ones", axis="0")
     at.selectbox(key="preset").select(name).run()
     assert_no_exception(at)
     assert errors(at) == []
-    assert at.text_area(key="x").value == text
+    assert at.text_area(key="x").value == preset.x
+    assert at.select_slider(key="T").value == preset.temperature
+    assert at.text_input(key="g").value == preset.upstream
     inputs = at.session_state["_inputs"]
-    assert inputs.axes == parse_axis(axis, inputs.x.shape)
+    assert inputs.axes == parse_axis(preset.axis, inputs.x.shape)
     assert at.selectbox(key="axis").value == format_axis(inputs.axes, inputs.x.ndim)
-    if text == PRESETS["classic"][0]:  # the default x is left out of the URL
+    if preset.x == PRESETS["classic"].x:  # the default x is left out of the URL
         assert "x" not in at.query_params
     else:
-        assert at.query_params["x"] == text
+        assert at.query_params["x"] == preset.x
 
 
-def test_random_generator_writes_small_arrays_out():
+def test_random_generator_writes_the_exact_array_regression_rounding():
+    # Regression: Generate wrote the values rounded to 3 decimals, so "seed 7"
+    # differed from random(2, 3, 4; seed=7; scale=1) typed in the box.
+    at = open_page()
+    at.text_input(key="rand_shape").input("2, 3, 4")
+    at.number_input(key="rand_seed").set_value(7)
+    at.button(key="generate").click().run()
+    assert_no_exception(at)
+    assert at.text_area(key="x").value == "random(2, 3, 4; seed=7; scale=1)"
+    generated = at.session_state["_inputs"].x
+    typed = open_page(x="random(2, 3, 4; seed=7; scale=1)")
+    np.testing.assert_array_equal(generated, typed.session_state["_inputs"].x)
+    np.testing.assert_array_equal(
+        generated, np.random.default_rng(7).standard_normal((2, 3, 4))
+    )
+    assert at.query_params["x"] == "random(2, 3, 4; seed=7; scale=1)"
+
+
+def test_random_generator_small_arrays_are_exact_too():
     at = open_page()
     at.text_input(key="rand_shape").input("3, 2")
     at.number_input(key="rand_seed").set_value(7)
     at.number_input(key="rand_scale").set_value(2.0)
-    at.button[0].click().run()
-    assert_no_exception(at)
+    at.button(key="generate").click().run()
     expected = 2.0 * np.random.default_rng(7).standard_normal((3, 2))
-    x = parse_array(at.text_area(key="x").value)
-    np.testing.assert_array_equal(x, expected.round(3))
-    np.testing.assert_array_equal(at.session_state["_inputs"].x, expected.round(3))
-    # the box shows one row per line; the link carries one compact line
-    assert "\n" in at.text_area(key="x").value
-    link = at.query_params["x"]
-    assert "\n" not in link and " " not in link
-    np.testing.assert_array_equal(parse_array(link), expected.round(3))
+    np.testing.assert_array_equal(at.session_state["_inputs"].x, expected)
 
 
 def test_typed_text_goes_into_the_link_as_typed():
@@ -175,7 +315,7 @@ def test_typed_text_goes_into_the_link_as_typed():
 def test_random_generator_refers_to_large_arrays_by_spec():
     at = open_page()
     at.text_input(key="rand_shape").input("20, 30, 40")
-    at.button[0].click().run()
+    at.button(key="generate").click().run()
     assert at.text_area(key="x").value == "random(20, 30, 40; seed=0; scale=1)"
     np.testing.assert_array_equal(
         at.session_state["_inputs"].x, RandomSpec((20, 30, 40), 0, 1.0).generate()
@@ -185,9 +325,11 @@ def test_random_generator_refers_to_large_arrays_by_spec():
 def test_random_generator_bad_shape_is_an_error():
     at = open_page()
     at.text_input(key="rand_shape").input("2, x")
-    at.button[0].click().run()
+    at.button(key="generate").click().run()
     assert_no_exception(at)
     assert errors(at) and errors(at)[0].startswith("**Random array**")
+    assert "x was not changed" in errors(at)[0]
+    assert next_to(at, "generate")[0] == "error"  # right under the button
 
 
 # --- grid editor --------------------------------------------------------------
@@ -212,7 +354,7 @@ def test_grid_edit_changes_x():
     np.testing.assert_array_equal(parse_array(at.text_area(key="x").value), x)
     np.testing.assert_array_equal(parse_array(at.query_params["x"]), x)
     assert at.query_params["x"] == "[[1,2],[10,4]]"  # the compact form
-    assert at.selectbox(key="axis").value == "-1"
+    assert at.selectbox(key="axis").value == "1"
     # the grid now shows the new array
     np.testing.assert_array_equal(at.data_editor[0].value.to_numpy(), x)
 
@@ -268,6 +410,21 @@ def test_upload_of_pickled_npy_is_refused():
     assert_no_exception(at)
     assert errors(at) and errors(at)[0].startswith("**Upload**")
     np.testing.assert_array_equal(at.session_state["_inputs"].x, [[1, 2], [3, 4]])
+
+
+def test_failed_upload_says_next_to_the_uploader_that_x_was_kept_regression():
+    # Regression: a failed upload left the previous x on every page, and the
+    # only trace was an error that went away on the next rerun.
+    at = open_page("app_pages/explore.py")
+    a = np.arange(6.0).reshape(2, 3)
+    at.file_uploader(key="upload").set_value(("a.npy", _npy(a), NPY)).run()
+    at.file_uploader(key="upload").set_value(("b.npy", b"not an npy", NPY)).run()
+    for _ in range(2):  # still said on the next rerun (the file is still there)
+        kind, text = next_to(at, "upload")
+        assert kind == "error" and text.startswith("**Upload** 'b.npy'")
+        assert "x was not changed" in text and "(2, 3)" in text
+        np.testing.assert_array_equal(at.session_state["_inputs"].x, a)
+        at.select_slider(key="T").set_value(2.0).run()
 
 
 def test_large_upload_is_kept_in_the_session_not_the_url():

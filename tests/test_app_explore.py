@@ -161,9 +161,7 @@ def test_3d_tuple_axis_view_and_slice():
     # the bar chart: the slice at index 2 of dim 1, labelled by (i, k)
     at.number_input(key="explore-slice-1").set_value(2).run()
     bar = chart_specs(at)["explore-slice"]["data"][0]
-    np.testing.assert_allclose(
-        decode(bar["y"]), expected[:, 2, :].ravel(), rtol=1e-13
-    )
+    np.testing.assert_allclose(decode(bar["y"]), expected[:, 2, :].ravel(), rtol=1e-13)
     assert bar["x"][:2] == ["(0, 0)", "(0, 1)"]
 
 
@@ -204,18 +202,98 @@ def test_expanders_show_the_source_and_the_code():
     at = open_page(PAGE, **CLASSIC)
     code = "\n".join(c.value for c in at.code)
     assert "def _softmax(" in code and "def softmax(" in code
-    assert "sc.softmax(x, axis=-1, temperature=1.0)" in code
+    assert "axis = 1" in code  # as the link wrote it
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"x.npy", "y.npy", "y.csv"} <= labels
 
 
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
-def test_bad_inputs_show_an_error_and_the_page_still_renders(name):
+def test_bad_inputs_are_explained_and_nothing_is_drawn(name):
+    # Regression: /explore?x=[[1,2],[3]] showed the error, then full tables and
+    # charts of the default example.
     params, parameter = BAD_INPUTS[name]
     at = open_page(PAGE, **params)
-    assert [e[: len(parameter) + 4] for e in errors(at)] == [f"**{parameter}**"]
-    assert set(chart_specs(at)) == {"explore-x", "explore-y", "explore-slice"}
-    np.testing.assert_allclose(tables(at)[1].to_numpy(), CLASSIC_Y, rtol=1e-15)
+    assert at.title[0].value.startswith("Explore")
+    assert any(e.value.startswith(f"**{parameter}**") for e in at.sidebar.error)
+    assert any(f"**{parameter}**" in e.value for e in at.main.error)
+    assert chart_specs(at) == {} and tables(at) == []
+    assert not at.success
+
+
+@pytest.mark.parametrize(
+    "x", ["[[nan, 1], [1, 2]]", "[[inf, 1], [2, 3]]", "[nan, nan]"]
+)
+def test_no_success_banner_over_a_nan_slice_regression(x):
+    # Regression: a green "Every slice sums to 1" showed while a slice was NaN.
+    at = open_page(PAGE, x=x)
+    assert not any("sums to 1" in s.value for s in at.success)
+    assert not at.success
+    assert any("contain NaN or +inf" in w.value for w in at.warning)
+
+
+def test_success_banner_only_when_every_slice_is_a_distribution():
+    masked = open_page(PAGE, x="[[0.5, -inf], [-inf, -inf]]")
+    assert not masked.success  # a fully masked slice sums to 0, not 1
+    assert "1 of 2 slices sum to 1" in page_text(masked)
+    fine = open_page(PAGE, **CLASSIC)
+    (banner,) = fine.success
+    assert banner.value.startswith("**Every slice sums to 1**")
+
+
+def test_slice_sums_readings_wording():
+    from softmax_app.readings import slice_sums_readings
+    from softmax_core.stability import SliceSums
+
+    def kinds(n, zero, nan):
+        check = SliceSums(np.ones(n), 0.0, n, zero, nan)
+        return [r.kind for r in slice_sums_readings(check)]
+
+    assert kinds(3, 0, 0) == ["success"]
+    assert kinds(3, 1, 0) == ["info", "info"]
+    assert kinds(3, 0, 1) == ["warning", "warning"]
+    assert kinds(2, 1, 1) == ["warning", "info", "warning"]
+    assert "success" not in kinds(1, 0, 1)
+
+
+# --- the link restores the view ------------------------------------------------
+
+
+def test_slice_and_view_are_read_from_the_link():
+    at = open_page(
+        PAGE, x="random(2, 3, 4; seed=0)", axis="0,2", slice="2", view="0,2@1"
+    )
+    assert errors(at) == [] and not at.warning
+    expected = scipy_softmax(X3, axis=(0, 2))
+    y = trace_z(chart_specs(at)["explore-y"])
+    np.testing.assert_allclose(y, expected[:, 1, :], rtol=1e-13)
+    bar = chart_specs(at)["explore-slice"]["data"][0]
+    np.testing.assert_allclose(decode(bar["y"]), expected[:, 2, :].ravel(), rtol=1e-13)
+    assert at.query_params["slice"] == "2" and at.query_params["view"] == "0,2@1"
+
+
+def test_picking_a_slice_and_a_view_goes_into_the_link():
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)")
+    assert "slice" not in at.query_params and "view" not in at.query_params
+    at.number_input(key="explore-slice-1").set_value(2).run()
+    at.selectbox(key="explore-view-rows").select(0).run()
+    assert at.query_params["slice"] == "0,2"
+    assert at.query_params["view"] == "0,2@0"
+    link = at.sidebar.code[0].value
+    assert link.startswith("./explore?") and "slice=0,2" in link
+    assert "view=0,2@0" in link and "x=random(2,%203,%204;%20seed=0)" in link
+    # The link opens the same view in a new session.
+    again = open_page(PAGE, x="random(2, 3, 4; seed=0)", slice="0,2", view="0,2@0")
+    assert again.number_input(key="explore-slice-1").value == 2
+    assert again.selectbox(key="explore-view-rows").value == 0
+    assert chart_specs(again) == chart_specs(at)
+
+
+def test_a_slice_that_does_not_fit_is_said_next_to_the_picker():
+    at = open_page(PAGE, **CLASSIC, slice="5")
+    (warning,) = at.main.warning
+    assert "**slice** = '5'" in warning.value and "out of range" in warning.value
+    bar = chart_specs(at)["explore-slice"]
+    assert bar["layout"]["title"]["text"].startswith("y[0, :]")  # says which
 
 
 def test_large_input_tables_are_cropped_and_say_so():

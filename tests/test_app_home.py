@@ -62,6 +62,8 @@ def test_shared_links_in_the_text_open_cleanly():
         linked = open_page(f"app_pages/{page}.py", **params)
         assert errors(linked) == []
         assert linked.session_state["_inputs"].axes == (1,)
+        # the link keeps axis=1 as written (it used to become the default -1)
+        assert linked.query_params["axis"] == "1"
 
 
 def test_home_keeps_the_panel_values():
