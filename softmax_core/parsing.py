@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import re
 from pathlib import PurePath
@@ -83,13 +84,45 @@ _END = r"(?![A-Za-z0-9_.(])"
 # nested patterns below linear instead of exponential on near-misses.
 _SCALAR = rf"(?>(?:{_WRAPPED}|{_SPECIAL}|{_BOOL}|{_NUMBER}){_END})"
 _LIST_SEP = rf"(?:{_SPACE}*+,{_SPACE}*+|{_SPACE}++)"
-_BARE_SEP = rf"(?:{_BLANK}*+[,;]{_BLANK}*+|{_BLANK}++)"
+# Column separators of the line layout, one kind per row: a row that mixes
+# kinds could mean two different arrays ("0,1 0,2": decimal commas, or four
+# columns). "space" is any white space; "tab" (a run holding a tab) is a kind
+# of its own only when commas are read as decimal marks (a spreadsheet paste).
+_SEPARATORS: Final = {
+    "comma": rf"{_BLANK}*+,{_BLANK}*+",
+    "semicolon": rf"{_BLANK}*+;{_BLANK}*+",
+    "space": rf"{_BLANK}++",
+    "tab": rf"[ \f\v\xa0]*+\t{_BLANK}*+",
+}
+# What may follow the last number of a row: white space and one ',' or ';'.
+_TRAIL = rf"{_BLANK}*+(?:[,;]{_BLANK}*+)?"
 
 _SCALAR_RE = re.compile(_SCALAR)
 _COMPLEX_RE = re.compile(rf"[+-]?(?:{_DIGITS}|{_INF_NAN})[jJ]{_END}")
 _LIST_RUN_RE = re.compile(rf"{_SCALAR}(?>{_LIST_SEP}{_SCALAR}){{0,{_CHUNK - 1}}}")
-_BARE_RUN_RE = re.compile(rf"{_SCALAR}(?>{_BARE_SEP}{_SCALAR}){{0,{_CHUNK - 1}}}")
-_BARE_SEP_RE = re.compile(_BARE_SEP)
+_ROW_RUN_RES: Final = {
+    kind: re.compile(rf"{_SCALAR}(?>{sep}{_SCALAR}){{0,{_CHUNK - 1}}}")
+    for kind, sep in _SEPARATORS.items()
+}
+_ANY_SEP_RE = re.compile(rf"{_BLANK}*+([,;]){_BLANK}*+|{_BLANK}++")
+# A comma with a digit on each side: a column separator ("1,2") or a decimal
+# comma ("0,5", as spreadsheets write numbers in many locales).
+_TIGHT_COMMA_RE = re.compile(r"(?<=[0-9]),(?=[0-9])")
+_DECIMAL_COMMA_RE = re.compile(r"(?<![0-9.])[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)?")
+# A '.' used as a decimal mark (or as a thousands separator, "1.234,5").
+_DOT_MARK_RE = re.compile(r"[0-9]\.|\.[0-9]")
+# A decimal comma that cannot be a thousands separator: integer part 0 or of
+# four digits or more, not three digits after the comma, or an exponent.
+_NOT_THOUSANDS_RE = re.compile(
+    r"(?<=[0-9]),(?:[0-9]{1,2}(?![0-9])|[0-9]{4}|[0-9]+[eE])"
+    r"|(?<![0-9])0,(?=[0-9])|[0-9]{4},(?=[0-9])"
+)
+# White space alone between two numbers of a list (NumPy's "[1 2]"), and a
+# list with no list inside it.
+_SPACE_SEP_RE = re.compile(r"(?<=[0-9A-Za-z_.)])[ \t\f\v\xa0\n]++(?=[-+.0-9A-Za-z(])")
+_INNER_LIST_RE = re.compile(r"\[[^\[\]]*+\]")
+# The items of a run, as _Parser._take splits them.
+_ITEM_RE = re.compile(r"[^\s,;\[\]]+")
 _SKIP_SPACE_RE = re.compile(rf"{_SPACE}*+")
 _SKIP_LINES_RE = re.compile(rf"(?:{_SPACE}++|#[^\n]*+)*+")
 _COMMENT_RE = re.compile(r"#[^\n]*+")
@@ -221,6 +254,13 @@ def parse_array(
         raise TypeError(f"parse_array: text must be a str; got {type(text).__name__}")
     _check_limit(max_elements, "max_elements", "parse_array")
     _check_limit(max_chars, "max_chars", "parse_array")
+    return _parse_text(text, max_elements, max_chars)
+
+
+def _parse_text(
+    text: str, max_elements: int, max_chars: int, *, rows_on_lines: bool = False
+) -> NDArray[np.float64]:
+    """:func:`parse_array` after its arguments are checked; see :func:`_read`."""
     if len(text) > max_chars:
         raise ValueError(
             f"text too long: {len(text):,} characters, more than the limit of "
@@ -230,7 +270,10 @@ def parse_array(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u2212" in text:
         text = text.replace("\u2212", "-")
-    return _Parser(text, max_elements).parse()
+    # A byte-order mark, copied from the start of a file, is not text.
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _read(text, max_elements, rows_on_lines=rows_on_lines)
 
 
 def format_array(x: ArrayLike, *, compact: bool = False) -> str:
@@ -383,7 +426,10 @@ def load_array_file(
                 f"{filename} is not UTF-8 text (byte {exc.start} is invalid); "
                 "save it as UTF-8 CSV"
             ) from None
-        return parse_array(text, max_elements=max_elements)
+        # In a .csv or .tsv file every line is a row, so ';' separates columns.
+        return _parse_text(
+            text, max_elements, DEFAULT_MAX_CHARS, rows_on_lines=suffix != ".txt"
+        )
     shown = f"extension {suffix!r}" if suffix else "no extension"
     raise ValueError(
         f"{filename}: cannot read a file with {shown}; accepted extensions are "
@@ -393,6 +439,102 @@ def load_array_file(
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+
+def _read(
+    text: str, max_elements: int, *, rows_on_lines: bool = False
+) -> NDArray[np.float64]:
+    """Read `text`, refusing it when it could mean two different arrays.
+
+    Text laid out in lines has a second possible reading when it holds a comma
+    between digits and a tab or ';': the comma may be a decimal comma (as
+    spreadsheets write numbers in many locales: ``0,5<tab>1,5``, or
+    ``0,5;1,5`` in a CSV file) rather than a separator. Both readings are
+    tried; the text is read only if exactly one of them gives an array.
+    """
+    parser = _Parser(text, max_elements, rows_on_lines=rows_on_lines)
+    error: ValueError | None = None
+    try:
+        array = parser.parse()
+    except ValueError as exc:
+        if parser.layout != "lines":
+            raise
+        error = exc
+    if parser.layout == "lines" and _may_have_decimal_commas(text):
+        other = _read_decimal_commas(text, max_elements)
+        if other is not None:
+            if error is None:
+                raise _ambiguous(text, array.shape, other.shape)
+            _check_not_thousands(text)
+            return other
+    if error is not None:
+        raise error
+    return array
+
+
+def _may_have_decimal_commas(text: str) -> bool:
+    return ("\t" in text or ";" in text) and _TIGHT_COMMA_RE.search(text) is not None
+
+
+def _read_decimal_commas(text: str, max_elements: int) -> NDArray[np.float64] | None:
+    """Read `text` with decimal commas; None if that reading has no columns.
+
+    Columns are then separated by tabs or ';' only, and '.' must not be a
+    decimal mark anywhere (``1.234,5`` is a thousands separator, a third
+    reading). Replacing each decimal comma by a dot keeps every position, so
+    errors and overflow are located as in the text itself.
+    """
+    if _DOT_MARK_RE.search(text) is not None:
+        return None
+    try:
+        array = _Parser(
+            _TIGHT_COMMA_RE.sub(".", text), max_elements, decimal_comma=True
+        ).parse()
+    except _OverflowValueError:
+        raise  # "1,5e400": the number overflows in either reading; name it whole
+    except (ValueError, TypeError):
+        return None
+    # Without a tab or ';' between two numbers there is no column separator
+    # to tell the commas apart from: "0,5\n1,5" is two columns of CSV.
+    if array.ndim == 0 or array.shape[-1] < 2:
+        return None
+    return array
+
+
+def _ambiguous(
+    text: str, shape: tuple[int, ...], decimal_shape: tuple[int, ...]
+) -> ValueError:
+    m = _DECIMAL_COMMA_RE.search(text)
+    assert m is not None  # the text has a comma between digits
+    comma = text.index(",", m.start())
+    return ValueError(
+        f"ambiguous text: ',' in {_show(m.group())} at {_where(text, comma)} could "
+        f"be a decimal comma (then the array has shape {decimal_shape}) or "
+        f"separate columns (shape {shape}); use a dot as decimal separator, or "
+        "put a space after each comma that separates columns"
+    )
+
+
+def _check_not_thousands(text: str) -> None:
+    """Refuse decimal commas that could all be thousands separators (``1,234``)."""
+    if _NOT_THOUSANDS_RE.search(text) is not None:
+        return
+    m = _DECIMAL_COMMA_RE.search(text)
+    assert m is not None
+    number = m.group()
+    raise ValueError(
+        f"ambiguous number {_show(number)} at {_where(text, m.start())}: ',' could "
+        f"be a decimal comma ({number.replace(',', '.')}) or a thousands separator "
+        f"({number.replace(',', '')}); use a dot as decimal separator and no "
+        "thousands separators"
+    )
+
+
+def _where(text: str, pos: int) -> str:
+    """Line and column (both from 1) of `pos` in `text`."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"line {line}, column {column}"
 
 
 def _check_limit(value: int, name: str, func: str) -> None:
@@ -465,24 +607,43 @@ def _lists_regex(sub_shape: tuple[int, ...], repeat: int) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _rows_regex(width: int, repeat: int) -> re.Pattern[str]:
-    """Match up to `repeat` lines of exactly `width` numbers (bare layout)."""
+def _rows_regex(width: int, repeat: int, kind: str) -> re.Pattern[str]:
+    """Match up to `repeat` lines of exactly `width` numbers separated by `kind`."""
     row = (
-        rf"(?>(?>{_SCALAR}(?:{_BARE_SEP}|(?={_BLANK}*+(?:[#\n]|\Z)))){{{width}}}"
+        rf"(?>{_SCALAR}(?>{_SEPARATORS[kind]}{_SCALAR}){{{width - 1}}}{_TRAIL}"
         rf"(?:#[^\n]*+)?(?=\n|\Z))"
     )
     gap = rf"(?:\n{_BLANK}*+(?:#[^\n]*+)?)++"
     return re.compile(rf"{row}(?>{gap}{row}){{0,{repeat - 1}}}")
 
 
-class _Parser:
-    """One reading of one text; collects the numbers in C order in `values`."""
+class _OverflowValueError(ValueError):
+    """A number too large for float64 (a ValueError like every other refusal)."""
 
-    def __init__(self, text: str, max_elements: int) -> None:
+
+class _Parser:
+    """One reading of one text; collects the numbers in C order in `values`.
+
+    `decimal_comma`: the text is the decimal-comma reading (its decimal commas
+    already replaced by dots), so in the line layout only tabs and ';' separate
+    columns. `rows_on_lines`: ';' never separates rows (a CSV file).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        max_elements: int,
+        *,
+        decimal_comma: bool = False,
+        rows_on_lines: bool = False,
+    ) -> None:
         self.text = text
         self.n = len(text)
         self.max_elements = max_elements
+        self.decimal_comma = decimal_comma
+        self.rows_on_lines = rows_on_lines
         self.values: list[float] = []
+        self.layout = ""  # "lines" once the text is known to be laid out in lines
 
     # -- entry point -----------------------------------------------------
     def parse(self) -> NDArray[np.float64]:
@@ -492,11 +653,19 @@ class _Parser:
             raise ValueError("empty input")
         opened = _ARRAY_OPEN_RE.match(text, pos)
         if opened is not None:
+            self._check_list_separators()
             shape, pos = self._wrapped(pos, opened.end())
         elif text[pos] == "[":
-            shape, pos = self._nested(pos)
+            self._check_list_separators()
+            shape, pos = self._brackets(pos)
         else:
-            shape, pos = self._bare(pos)
+            self.layout = "lines"
+            # One line of text is one row unless ';' splits it (MATLAB's
+            # "1 2; 3 4"); with rows on several lines, ';' separates columns.
+            eol = text.find("\n", pos)
+            one_line = eol < 0 or _skip(_SKIP_LINES_RE, text, eol) >= self.n
+            matlab = one_line and not (self.decimal_comma or self.rows_on_lines)
+            shape, pos = self._bare(pos, matlab=matlab)
         pos = _skip(_SKIP_LINES_RE, text, pos)
         if pos < self.n:
             self._unexpected(pos, "after")
@@ -504,20 +673,35 @@ class _Parser:
 
     # -- helpers ---------------------------------------------------------
     def _where(self, pos: int) -> str:
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - self.text.rfind("\n", 0, pos)
-        return f"line {line}, column {column}"
+        return _where(self.text, pos)
 
-    def _take(self, run: str) -> int:
-        """Add the values of the scalars in `run`; return how many there were.
+    def _take(self, run: str, start: int) -> int:
+        """Add the values of the scalars in `run` (at `start`); return their count.
 
-        The count is checked before any value is converted.
+        The count is checked before any value is converted, and a number too
+        large for float64 is refused, not turned into inf.
         """
         items = run.translate(_TO_SPACES).split()
         if len(self.values) + len(items) > self.max_elements:
             raise ValueError(f"too many elements: more than {self.max_elements:,}")
-        self.values.extend(_to_floats(items, run))
+        values = _to_floats(items, run)
+        if math.inf in values or -math.inf in values:
+            self._check_overflow(items, values, run, start)
+        self.values.extend(values)
         return len(items)
+
+    def _check_overflow(
+        self, items: list[str], values: list[float], run: str, start: int
+    ) -> None:
+        for k, (item, value) in enumerate(zip(items, values, strict=True)):
+            if math.isinf(value) and "inf" not in item.lower():
+                # The k-th item of the run, found the way _take split it.
+                found = next(itertools.islice(_ITEM_RE.finditer(run), k, None))
+                raise _OverflowValueError(
+                    f"number {_show(item)} at {self._where(start + found.start())} "
+                    "overflows float64 (the largest finite value is about "
+                    "1.8e308); write inf for an infinite value"
+                )
 
     def _token(self, pos: int) -> str:
         m = _TOKEN_RE.match(self.text, pos)
@@ -576,8 +760,8 @@ class _Parser:
             )
         if ch == ";" and context == "list":
             raise ValueError(
-                f"unexpected ';' at {at}; inside brackets, separate entries with "
-                "commas or spaces"
+                f"unexpected ';' at {at}; ';' separates rows only in a flat list "
+                "such as [1 2; 3 4]: separate nested lists with commas"
             )
         if ch in ",;":
             raise ValueError(f"empty entry: unexpected {ch!r} at {at}")
@@ -726,7 +910,7 @@ class _Parser:
                             f"{_index(leaf[:depth])} is a list (at "
                             f"{self._where(pos)})"
                         )
-                counts[-1] += self._take(run.group())
+                counts[-1] += self._take(run.group(), pos)
                 pos = run.end()
                 ready = False
         return tuple(lengths[1 : ndim + 1]), pos
@@ -748,7 +932,7 @@ class _Parser:
         if m is None:
             return None
         block = m.group()
-        self._take(block)
+        self._take(block, pos)
         return block.count("[") // lists, m.end()
 
     @staticmethod
@@ -770,7 +954,7 @@ class _Parser:
             scalar = _SCALAR_RE.match(text, pos)
             if scalar is None:
                 self._unexpected(pos, "bare")
-            self._take(scalar.group())
+            self._take(scalar.group(), pos)
             shape, pos = (), scalar.end()
         seen: set[str] = set()
         while True:
@@ -834,40 +1018,112 @@ class _Parser:
             )
         return shape, value.end()
 
+    def _check_list_separators(self) -> None:
+        """Refuse a list separated by both white space and commas between digits.
+
+        ``[0,1 0,2]`` could be two decimals or four numbers. No writer mixes
+        them (Python and JSON write commas, NumPy's ``str`` white space), so
+        the lists are only looked at when the text holds both.
+        """
+        text = self.text
+        if _TIGHT_COMMA_RE.search(text) is None or _SPACE_SEP_RE.search(text) is None:
+            return
+        for inner in _INNER_LIST_RE.finditer(text):
+            start, end = inner.start() + 1, inner.end() - 1
+            if text.find(";", start, end) >= 0:
+                continue  # MATLAB rows, checked row by row (see _bare)
+            decimal = _DECIMAL_COMMA_RE.search(text, start, end)
+            space = _SPACE_SEP_RE.search(text, start, end)
+            if decimal is not None and space is not None:
+                number = decimal.group()
+                comma = text.index(",", decimal.start())
+                raise ValueError(
+                    f"ambiguous separators at {self._where(comma)}: ',' in "
+                    f"{_show(number)} could be a decimal comma "
+                    f"({number.replace(',', '.')}) or separate entries, and white "
+                    f"space also separates entries of the same list (at "
+                    f"{self._where(space.start())}); use a dot as decimal "
+                    "separator, or separate the entries with commas only"
+                )
+
+    # -- MATLAB rows in brackets -----------------------------------------
+    def _brackets(self, start: int) -> tuple[tuple[int, ...], int]:
+        """Read the list whose '[' is at `start`: nested lists, or MATLAB rows.
+
+        A flat list holding ';' is a MATLAB (or ``np.matrix``) matrix,
+        ``[1 2; 3 4]``: ';' and line breaks separate rows. It is read as the
+        line layout with the two brackets blanked out, which keeps every
+        position.
+        """
+        text = self.text
+        close = text.find("]", start)
+        if close < 0 or text.find(";", start, close) < 0:
+            return self._nested(start)
+        if text.find("[", start + 1, close) >= 0:
+            return self._nested(start)  # refuses the ';' with a hint
+        comment = text.find("#", start, close)
+        if comment >= 0:
+            self._unexpected(comment, "list", open_pos=start)
+        self.text = text[:start] + " " + text[start + 1 : close] + " "
+        self.n = close + 1
+        try:
+            pos = _skip(_SKIP_SPACE_RE, self.text, start + 1)
+            shape, _ = self._bare(pos, matlab=True, header_hint=False)
+        finally:
+            self.text, self.n = text, len(text)
+        return shape, close + 1
+
     # -- lines of numbers ------------------------------------------------
-    def _bare(self, pos: int) -> tuple[tuple[int, ...], int]:
-        """Read numbers laid out in lines: one line is 1-D, several are rows."""
+    def _bare(
+        self, pos: int, *, matlab: bool, header_hint: bool = True
+    ) -> tuple[tuple[int, ...], int]:
+        """Read numbers laid out in lines: one row is 1-D, several are 2-D.
+
+        Rows end at line breaks and, if `matlab`, at ';'. Within a row the
+        numbers are separated by one kind of separator (see _SEPARATORS).
+        """
         text, n = self.text, self.n
         rows = 0
         width = -1
         first_row = pos
         punctuated = False  # a ',' or ';' makes a lone number a 1-D array
+        kind = "space"  # separator of the last row, for the block reader
         while pos < n:
-            if 0 < width <= _CHUNK:
-                block = _rows_regex(width, _CHUNK // width).match(text, pos)
+            if 0 < width <= _CHUNK and not matlab:
+                block = _rows_regex(width, _CHUNK // width, kind).match(text, pos)
                 if block is not None:
                     body = block.group()
                     if "#" in body:
-                        body = _COMMENT_RE.sub(" ", body)
-                    rows += self._take(body) // width
+                        body = _COMMENT_RE.sub(lambda m: " " * len(m.group()), body)
+                    rows += self._take(body, pos) // width
                     pos = _skip(_SKIP_LINES_RE, text, block.end())
                     continue
             row_start = pos
+            row_kind = ""  # the separator of this row, once seen
+            first_sep = -1  # where it first appears
             count = 0
             while True:
-                run = _BARE_RUN_RE.match(text, pos)
+                pattern = _ROW_RUN_RES[row_kind] if row_kind else _SCALAR_RE
+                run = pattern.match(text, pos)
                 if run is None:
-                    self._unexpected(pos, "bare", header=rows == 0)
-                count += self._take(run.group())
+                    self._unexpected(pos, "bare", header=header_hint and rows == 0)
+                count += self._take(run.group(), pos)
                 pos = run.end()
-                sep = _BARE_SEP_RE.match(text, pos)
-                if sep is not None:
-                    pos = sep.end()
-                    punctuated = punctuated or "," in sep.group() or ";" in sep.group()
-                if pos >= n or text[pos] in "\n#":
+                sep_kind, mark, end = self._separator(pos)
+                punctuated = punctuated or sep_kind in ("comma", "semicolon")
+                if end >= n or text[end] in "\n#":
+                    pos = end  # a trailing separator is allowed
                     break
-                if sep is None:
+                if not sep_kind:
                     self._unexpected(pos, "bare")
+                if sep_kind == "semicolon" and matlab:
+                    pos = end  # ';' ends the row; the next starts on this line
+                    break
+                if not row_kind:
+                    row_kind, first_sep = sep_kind, mark
+                elif sep_kind != row_kind:
+                    self._mixed(row_kind, first_sep, sep_kind, mark)
+                pos = end
             rows += 1
             if width < 0:
                 width = count
@@ -877,12 +1133,69 @@ class _Parser:
                     f"{_entries(count)} but row 1 ({self._where(first_row)}) has "
                     f"{width}"
                 )
+            kind = row_kind or kind
             pos = _skip(_SKIP_LINES_RE, text, pos)
         if rows > 1:
             return (rows, width), pos
         if width == 1 and not punctuated:
             return (), pos
         return (width,), pos
+
+    def _separator(self, pos: int) -> tuple[str, int, int]:
+        """Classify the separator at `pos`: kind ("" if none), mark and end.
+
+        The mark is the position of the ',' or ';', or of the white space.
+        """
+        m = _ANY_SEP_RE.match(self.text, pos)
+        if m is None:
+            return "", pos, pos
+        if m.group(1) == ",":
+            return "comma", m.start(1), m.end()
+        if m.group(1) == ";":
+            return "semicolon", m.start(1), m.end()
+        if self.decimal_comma and "\t" in m.group():
+            return "tab", pos, m.end()
+        return "space", pos, m.end()
+
+    def _mixed(self, kind: str, pos: int, other: str, other_pos: int) -> NoReturn:
+        """Refuse a row that separates its numbers with two kinds of separator."""
+        if self.decimal_comma:
+            # The message is never shown: the other reading's error is.
+            raise ValueError("not a decimal-comma table")
+        text = self.text
+        line = text.count("\n", 0, pos) + 1
+        seps = {kind: pos, other: other_pos}
+        names = {"comma": "','", "semicolon": "';'", "space": "white space"}
+        described = " and ".join(
+            f"{names[k]} (column {p - text.rfind(chr(10), 0, p)})"
+            for k, p in sorted(seps.items(), key=lambda kp: kp[1])
+        )
+        if "comma" in seps:
+            start = text.rfind("\n", 0, pos) + 1
+            end = text.find("\n", pos)
+            decimal = _DECIMAL_COMMA_RE.search(text, start, end if end >= 0 else self.n)
+            if decimal is not None and "space" in seps:
+                number = decimal.group()
+                comma = text.index(",", decimal.start())
+                raise ValueError(
+                    f"ambiguous separators at {self._where(comma)}: ',' in "
+                    f"{_show(number)} could be a decimal comma "
+                    f"({number.replace(',', '.')}) or separate columns, and white "
+                    f"space also separates columns on line {line}; use a dot as "
+                    "decimal separator, or separate columns with tabs or commas only"
+                )
+        if "semicolon" in seps:
+            raise ValueError(
+                f"mixed separators on line {line}: {described} both separate "
+                "columns (with rows on separate lines, ';' separates columns); "
+                "for MATLAB-style rows put the matrix in brackets, [1 2; 3 4], or "
+                "end each row with ';' and a line break"
+            )
+        raise ValueError(
+            f"mixed separators on line {line}: {described} both separate columns; "
+            "separate the numbers of a line with commas or with white space, not "
+            "both"
+        )
 
 
 def _load_npy(data: bytes, filename: str, max_elements: int) -> FloatArray:

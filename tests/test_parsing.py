@@ -90,8 +90,10 @@ ACCEPTED = [
         "[inf, +inf, Inf, Infinity, -Infinity, np.inf, -np.inf, math.inf]",
         [np.inf, np.inf, np.inf, np.inf, -np.inf, np.inf, -np.inf, np.inf],
     ),
-    # numbers too large for float64 overflow to inf, as float() does
-    ("[1e400, -1e400]", [np.inf, -np.inf]),
+    # numbers too large for float64 used to overflow silently to inf (as float()
+    # does); they are now refused, see test_overflowing_literal_is_flagged.
+    # Underflow to a subnormal or zero stays allowed.
+    ("[1e-400, -1e-400, 1e-310]", [0.0, -0.0, 1e-310]),
     # flat lists of numbers: 1-D
     ("1 2 3", [1.0, 2.0, 3.0]),
     ("1,2,3", [1.0, 2.0, 3.0]),
@@ -148,12 +150,15 @@ def formatted_nested(draw: st.DrawFn) -> tuple[str, np.ndarray]:
     """A regular nested list written with random separators and white space."""
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=4))
     a = draw(hnp.arrays(np.float64, shape, elements=st.integers(-99, 99).map(float)))
-    sep = st.sampled_from([",", ", ", " ", "  ", ",\n ", "\n", " , ", "\t"])
+    # One kind of separator per list: a list mixing "1,2" with white space
+    # could hold decimal commas, and is refused (test_decimal_comma_ambiguity).
+    families = [[",", ", ", ",\n ", " , "], [" ", "  ", "\n", "\t"]]
     pad = st.sampled_from(["", " ", "\n"])
 
     def write(x: np.ndarray) -> str:
         if x.ndim == 0:
             return draw(st.sampled_from([str(int(x)), f"{float(x)!r}"]))
+        sep = st.sampled_from(draw(st.sampled_from(families)))
         parts = [write(sub) for sub in x]
         body = "".join(
             p + (draw(sep) if i < len(parts) - 1 else "") for i, p in enumerate(parts)
@@ -183,9 +188,12 @@ def formatted_rows(draw: st.DrawFn) -> tuple[str, np.ndarray]:
     a = draw(
         hnp.arrays(np.float64, (rows, cols), elements=st.integers(-99, 99).map(float))
     )
-    sep = st.sampled_from([",", ", ", " ", "\t", ";", " ; ", "  "])
+    # One kind of separator per row (a row mixing them is refused), and ';'
+    # separates columns because the rows are on separate lines.
+    families = [[",", ", ", " , "], [" ", "\t", "  "], [";", " ; "]]
     lines = []
     for row in a.tolist():
+        sep = st.sampled_from(draw(st.sampled_from(families)))
         numbers = [draw(st.sampled_from([str(int(v)), repr(v)])) for v in row]
         line = "".join(
             n + (draw(sep) if i < cols - 1 else "") for i, n in enumerate(numbers)
@@ -204,6 +212,307 @@ def formatted_rows(draw: st.DrawFn) -> tuple[str, np.ndarray]:
 def test_any_table_of_lines_parses_to_its_rows(case: tuple[str, np.ndarray]) -> None:
     text, expected = case
     assert_identical(parse_array(text), expected)
+
+
+# ---------------------------------------------------------------------------
+# Text that could mean two different arrays (issue 10, kind 5): ';' rows,
+# decimal commas, mixed separators. It is read only when one reading exists.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # MATLAB / np.matrix rows, with or without brackets (was shape (6,))
+        ("1 2 3; 4 5 6", [[1, 2, 3], [4, 5, 6]]),
+        ("[1 2 3; 4 5 6]", [[1, 2, 3], [4, 5, 6]]),
+        ("[1, 2; 3, 4]", [[1, 2], [3, 4]]),
+        ("[1,2;3,4]", [[1, 2], [3, 4]]),  # in brackets a comma is a separator
+        ("1, 2; 3, 4", [[1, 2], [3, 4]]),
+        # a trailing ';' is tolerated; ';' then a line break is one row break
+        ("1 2 3; 4 5 6;", [[1, 2, 3], [4, 5, 6]]),
+        ("[1 2 3;\n 4 5 6;]", [[1, 2, 3], [4, 5, 6]]),
+        ("1 2;\n3 4;\n", [[1, 2], [3, 4]]),
+        ("[1 2; 3 4\n 5 6; 7 8]", [[1, 2], [3, 4], [5, 6], [7, 8]]),
+        # one number per row is a column, as with one number per line
+        ("[1; 2; 3]", [[1], [2], [3]]),
+        ("1;2;3", [[1], [2], [3]]),
+        # one row is 1-D, as one line is
+        ("1 2 3;", [1, 2, 3]),
+        ("5;", [5]),
+        # with rows on separate lines ';' separates columns (CSV from locales
+        # whose decimal mark is the comma)
+        ("1;2\n3;4", [[1, 2], [3, 4]]),
+    ],
+)
+def test_semicolon_separates_rows(text: str, expected: object) -> None:
+    assert_identical(parse_array(text), np.array(expected, dtype=np.float64))
+
+
+def test_semicolon_in_csv_files_separates_columns() -> None:
+    # A .csv or .tsv file has one row per line, even when it has one line.
+    assert_identical(load_array_file(b"1;2;3\n", "x.csv"), np.array([1.0, 2, 3]))
+    assert_identical(
+        load_array_file(b"1 2; 3 4\n", "x.txt"), np.array([[1.0, 2], [3, 4]])
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "1 2 3; 4 5",
+            "ragged rows: row 2 (line 1, column 8) has 2 entries but row 1 "
+            "(line 1, column 1) has 3",
+        ),
+        ("[1 2; 3]", "ragged rows: row 2 (line 1, column 7) has 1 entry"),
+        ("1 2;; 3 4", "empty entry: unexpected ';' at line 1, column 5"),
+        (
+            "1 2; 3 4\n5 6; 7 8",
+            "mixed separators on line 1: white space (column 2) and ';' (column 4)",
+        ),
+        ("[1; 2 # c\n]", "unexpected '#' at line 1, column 7"),
+    ],
+)
+def test_semicolon_rows_errors_name_the_row(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_array(text)
+
+
+@ROUND_TRIP
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(2, 5), st.integers(1, 5)),
+        elements=st.integers(-99, 99).map(float),
+    ),
+    st.data(),
+)
+def test_any_matrix_with_semicolon_rows_round_trips(
+    a: np.ndarray, data: st.DataObject
+) -> None:
+    bracketed = data.draw(st.booleans())
+    # Bare text is one line; in brackets rows may also break lines. Commas
+    # are written with a space, as "1,2;3,4" bare could hold decimal commas.
+    col_seps = [" ", "  ", ", ", " , "] + ([","] if bracketed else [])
+    row_seps = ["; ", ";", " ;"] + ([";\n ", ";\n"] if bracketed else [])
+    rows = []
+    for row in a.tolist():
+        sep = data.draw(st.sampled_from(col_seps))
+        rows.append(sep.join(str(int(v)) for v in row))
+    body = "".join(
+        r + (data.draw(st.sampled_from(row_seps)) if i < len(rows) - 1 else "")
+        for i, r in enumerate(rows)
+    ) + data.draw(st.sampled_from(["", ";", " "]))
+    text = f"[{body}]" if bracketed else body
+    assert_identical(parse_array(text), a)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the issue's instance: was read as shape (2, 4), [[0, 1, 0, 2], ...]
+        (
+            "0,1   0,2\n0,3   0,4",
+            "ambiguous separators at line 1, column 2: ',' in '0,1' could be a "
+            "decimal comma (0.1) or separate columns, and white space also "
+            "separates columns on line 1; use a dot as decimal separator, or "
+            "separate columns with tabs or commas only",
+        ),
+        ("1 2\n3,5 4", "ambiguous separators at line 2, column 2: ',' in '3,5'"),
+        ("0,5 1", "ambiguous separators at line 1, column 2"),
+        # in brackets: NumPy writes white space, Python and JSON commas
+        (
+            "[0,1 0,2]",
+            "ambiguous separators at line 1, column 3: ',' in '0,1' could be a "
+            "decimal comma (0.1) or separate entries, and white space",
+        ),
+        ("[[1, 2],\n [3 4,5]]", "ambiguous separators at line 2, column 6"),
+        # ';' splits one line into rows (MATLAB) or columns (decimal-comma CSV)
+        (
+            "1,2;3,4",
+            "ambiguous text: ',' in '1,2' at line 1, column 2 could be a decimal "
+            "comma (then the array has shape (2,)) or separate columns (shape "
+            "(2, 2))",
+        ),
+        ("0,5;1,5", "ambiguous text: ',' in '0,5' at line 1, column 2"),
+        # a decimal comma or a thousands separator
+        (
+            "1,234\t5",
+            "ambiguous number '1,234' at line 1, column 1: ',' could be a decimal "
+            "comma (1.234) or a thousands separator (1234)",
+        ),
+        ("-12,500;3,000\n1;2", "ambiguous number '-12,500' at line 1, column 1"),
+        # commas and white space both separating columns (no second reading,
+        # but never written by any tool): one separator per line
+        (
+            "1, 2 3",
+            "mixed separators on line 1: ',' (column 2) and white space (column 5)",
+        ),
+        # '.' and ',' both as decimal marks, or thousands and decimal marks
+        ("1.5\t2,5", "ambiguous separators at line 1, column 6: ',' in '2,5'"),
+        (
+            "1.234,5\t2",
+            "mixed separators on line 1: ',' (column 6) and white space (column 8)",
+        ),
+        ("1,234,567\t2", "line 1"),
+    ],
+)
+def test_decimal_comma_ambiguity_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_array(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a spreadsheet paste (tabs between cells) from a decimal-comma locale;
+        # was read as [0, 1, 0, 2]
+        ("0,1\t0,2", [0.1, 0.2]),
+        ("0,1\t0,2\n0,3\t0,4\n", [[0.1, 0.2], [0.3, 0.4]]),
+        ("-1,5\t2\t3,25e2", [-1.5, 2.0, 325.0]),
+        # 0,125 shows the commas are decimal, so 1,250 is 1.25, not 1250
+        ("0,125\t1,250", [0.125, 1.25]),
+        # CSV with ';' between columns, as Excel writes it in those locales
+        ("0,1;0,2\n0,3;0,4", [[0.1, 0.2], [0.3, 0.4]]),
+        ("0,5;1\n2;-3,75\n", [[0.5, 1.0], [2.0, -3.75]]),
+        # commas alone are CSV: no tab or ';' to tell them from decimal commas
+        ("1,2\n3,4", [[1, 2], [3, 4]]),
+        ("0,5\t1\n", [0.5, 1.0]),
+    ],
+)
+def test_decimal_commas_between_tabs_or_semicolons_are_read(
+    text: str, expected: object
+) -> None:
+    assert_identical(parse_array(text), np.array(expected, dtype=np.float64))
+
+
+def test_decimal_comma_csv_file_is_read() -> None:
+    data = b"0,25;1,5\r\n-2,75;3\r\n"
+    assert_identical(
+        load_array_file(data, "de.csv"), np.array([[0.25, 1.5], [-2.75, 3.0]])
+    )
+    assert_identical(load_array_file(b"0,5;1,5", "one_row.csv"), np.array([0.5, 1.5]))
+
+
+_MIXING_SEPARATORS = [",", ", ", " ,", " , "]
+# Tabs are left out: a tab-separated line with decimal commas has one reading
+# (test_decimal_commas_between_tabs_or_semicolons_are_read).
+_SPACE_SEPARATORS = [" ", "  "]
+
+
+@FUZZ
+@given(st.data())
+def test_any_line_mixing_comma_and_white_space_is_refused_naming_the_line(
+    data: st.DataObject,
+) -> None:
+    # Lines with one separator each, then one line that uses both a comma and
+    # white space between its numbers: refused, naming that line.
+    cols = data.draw(st.integers(3, 6))
+    number = st.one_of(
+        st.integers(-999, 999).map(str),
+        st.floats(-100, 100, allow_nan=False).map(repr),
+    )
+    good = data.draw(st.integers(0, 3))
+    lines = []
+    for _ in range(good):
+        sep = data.draw(st.sampled_from([", ", " ", "\t"]))
+        lines.append(sep.join(data.draw(number) for _ in range(cols)))
+    seps = [data.draw(st.sampled_from(_MIXING_SEPARATORS + _SPACE_SEPARATORS))]
+    seps += [data.draw(st.sampled_from(_MIXING_SEPARATORS + _SPACE_SEPARATORS))]
+    seps += [
+        data.draw(st.sampled_from(_MIXING_SEPARATORS + _SPACE_SEPARATORS))
+        for _ in range(cols - 3)
+    ]
+    # make sure both kinds are there
+    i, j = data.draw(
+        st.lists(st.integers(0, cols - 2), min_size=2, max_size=2, unique=True)
+    )
+    seps[i] = data.draw(st.sampled_from(_MIXING_SEPARATORS))
+    seps[j] = data.draw(st.sampled_from(_SPACE_SEPARATORS))
+    numbers = [data.draw(number) for _ in range(cols)]
+    lines.append(
+        "".join(n + s for n, s in zip(numbers, seps, strict=False)) + numbers[-1]
+    )
+    text = "\n".join(lines)
+    with pytest.raises(ValueError, match=rf"line {good + 1}\b"):
+        parse_array(text)
+
+
+@ROUND_TRIP
+@given(
+    hnp.arrays(
+        np.int64,
+        # two rows or more: one line with ';' could also be MATLAB rows
+        st.tuples(st.integers(2, 5), st.integers(2, 5)),
+        elements=st.integers(-(10**6), 10**6),
+    ),
+    st.sampled_from(["\t", ";", " ; "]),
+)
+def test_any_decimal_comma_table_reads_as_its_decimals(
+    cents: np.ndarray, sep: str
+) -> None:
+    # Values with two decimals, written with decimal commas between tabs or
+    # ';' (as spreadsheets in many locales do), read as the decimals.
+    words = [[f"{v / 100:.2f}" for v in row] for row in cents.tolist()]
+    text = "\n".join(sep.join(w.replace(".", ",") for w in row) for row in words)
+    expected = np.array([[float(w) for w in row] for row in words])
+    assert_identical(parse_array(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\ufeff1 2", [1, 2]),
+        ("\ufeff[[1, 2], [3, 4]]", [[1, 2], [3, 4]]),
+        ("\ufeff# exported\n1,2\r\n3,4\r\n", [[1, 2], [3, 4]]),
+        ("\ufeffarray([0.5])", [0.5]),
+        ("\ufeff2.5", 2.5),
+    ],
+)
+def test_bom_is_ignored(text: str, expected: object) -> None:
+    assert_identical(parse_array(text), np.array(expected, dtype=np.float64))
+    # columns are counted as if the mark were absent
+    with pytest.raises(ValueError, match="unknown token 'x' at line 1, column 1"):
+        parse_array("\ufeffx")
+    for name in ["x.csv", "x.tsv", "x.txt"]:
+        data = "\ufeff".encode() + text[1:].encode()
+        assert_identical(
+            load_array_file(data, name), np.array(expected, dtype=np.float64)
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[1e400, 1], [2, 3]]", "number '1e400' at line 1, column 3"),
+        ("[[1, 2], [3, 1e400]]", "number '1e400' at line 1, column 14"),  # blocks
+        ("1 2\n3 -1e309", "number '-1e309' at line 2, column 3"),
+        ("1,2\n" * 5 + "3,1E+999\n", "number '1E+999' at line 6, column 3"),
+        ("1 2 # c\n3 4 # c\n5 1e400 # c\n", "number '1e400' at line 3, column 3"),
+        ("1" * 400, "at line 1, column 1"),
+        ("np.float64(1e999)", "number 'np.float64(1e999)' at line 1, column 1"),
+        ("array([1., 2e308])", "number '2e308' at line 1, column 12"),
+        ("1,8e308\t1", "number '1.8e308' at line 1, column 1"),  # decimal comma
+        ("1 2; 3 1e400", "line 1, column 8"),
+        ("[1 2; 3 1e400]", "line 1, column 9"),
+    ],
+)
+def test_overflowing_literal_is_flagged(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        parse_array(text)
+    assert "overflows float64 (the largest finite value is about 1.8e308)" in str(
+        info.value
+    )
+
+
+def test_overflow_in_csv_upload_is_flagged_and_infinity_allowed() -> None:
+    with pytest.raises(ValueError, match=r"number '1e999' at line 2, column 3"):
+        load_array_file(b"1,2\n3,1e999\n", "x.csv")
+    # Literal infinities and underflow are fine.
+    assert_identical(
+        parse_array("[inf, -Infinity, nan, 1.7976931348623157e308, 1e-400]"),
+        np.array([np.inf, -np.inf, np.nan, 1.7976931348623157e308, 0.0]),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -398,7 +707,13 @@ ERRORS = [
     (",1", ValueError, "empty entry: unexpected ',' at line 1, column 1"),
     ("[1-2]", ValueError, "missing separator before '-2' at line 1, column 3"),
     ("[[1][2]]", ValueError, "missing separator before '[' at line 1, column 5"),
-    ("[1;2]", ValueError, "unexpected ';' at line 1, column 3; inside brackets"),
+    # ';' separates the rows of a flat list ("[1;2]" is now a column, see
+    # test_semicolon_separates_rows), not nested lists
+    (
+        "[[1, 2]; [3, 4]]",
+        ValueError,
+        "unexpected ';' at line 1, column 8; ';' separates rows only in a flat",
+    ),
     # NumPy's elided output
     ("[0 1 2 ... 7 8 9]", ValueError, "'...' at line 1, column 8: NumPy left out part"),
     ("[[0 1]\n [2 3]\n ...\n [8 9]]", ValueError, "'...' at line 3, column 2"),
@@ -556,7 +871,7 @@ HOSTILE = [
     "\x00",
     "[1, \x00]",
     "1\x002",
-    "\ufeff[1, 2]",
+    "[1, \ufeff2]",  # a byte-order mark is skipped only at the start
     "\u202e[1, 2]",
     "\U0001f600",
     "[1, 2, \U0001f600]",
