@@ -24,6 +24,7 @@ __all__ = [
     "SEQUENTIAL",
     "heatmap",
     "slice_bar",
+    "zero_note",
     # Explore and Stability
     "NONFINITE_COLOR",
     "Direction",
@@ -53,6 +54,7 @@ def heatmap(
     y_title: str = "",
     value_format: str = ".4g",
     height: int | None = None,
+    zero_tol: float = 0.0,
 ) -> go.Figure:
     """Draw a heatmap of a 2-D array with row 0 at the top.
 
@@ -64,6 +66,11 @@ def heatmap(
         Centre a diverging scale on 0 (for signed values) instead of cividis.
     value_format : str
         d3 format for the cell labels and hover text.
+    zero_tol : float, default 0
+        Values with ``|v| <= zero_tol`` are zero up to rounding (see
+        :mod:`softmax_app.rounding`): their cells read "0". When every value
+        is, the colour bar is not fitted to the noise: the range is neutral
+        (±1, all cells white), the colour bar hidden and the title says so.
     """
     z = np.asarray(z, dtype=np.float64)
     if z.ndim == 1:
@@ -82,22 +89,81 @@ def heatmap(
         xgap=1,
         ygap=1,
     )
+    labelled = rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS
+    noise = np.isfinite(z) & (np.abs(z) <= zero_tol) & (z != 0) if zero_tol else None
+    all_noise = noise is not None and finite.size > 0 and _all_small(finite, zero_tol)
     if diverging:
         bound = float(np.max(np.abs(finite))) if finite.size else 1.0
         bound = bound or 1.0  # an all-zero array still needs a non-empty range
+        if all_noise:
+            # Fitting the colours to noise around 1e-17 would paint it as signal.
+            bound = 1.0
+            trace.update(showscale=False)
         trace.update(zmid=0.0, zmin=-bound, zmax=bound)
-    if rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS:
+    if noise is not None and noise.any():
+        # Cells that are zero up to rounding read "0"; the hover keeps the value.
+        text = _cell_text(z, value_format, noise)
+        trace.update(
+            text=text,
+            hovertemplate=(
+                f"row %{{y}}, col %{{x}}: %{{text}} (computed %{{z:{value_format}}})"
+                "<extra></extra>"
+            ),
+        )
+        if labelled:
+            trace.update(texttemplate="%{text}", textfont={"size": 12})
+    elif labelled:
         # texttemplate is drawn by the trace itself: far cheaper than annotations.
         trace.update(texttemplate=f"%{{z:{value_format}}}", textfont={"size": 12})
+    if all_noise:
+        title = _with_note(title, zero_note(zero_tol))
     fig = go.Figure(trace)
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
         height=height or max(180, min(520, 60 + 38 * rows)),
         xaxis={"title": x_title, "side": "bottom", "type": "category"},
         yaxis={"title": y_title, "autorange": "reversed", "type": "category"},
     )
     return fig
+
+
+def zero_note(zero_tol: float) -> str:
+    """Say that every value of a figure is zero up to rounding.
+
+    Examples
+    --------
+    >>> zero_note(1.4e-14)
+    'all zero up to rounding (|v| ≤ 1.4e-14): drawn as 0'
+    """
+    return f"all zero up to rounding (|v| ≤ {zero_tol:.2g}): drawn as 0"
+
+
+def _all_small(finite: np.ndarray, zero_tol: float) -> bool:
+    return bool(np.max(np.abs(finite)) <= zero_tol)
+
+
+def _with_note(title: str, note: str) -> str:
+    note = f"<span style='font-size:12px'>{note}</span>"
+    return f"{title}<br>{note}" if title else note
+
+
+def _top_margin(title: str) -> int:
+    if not title:
+        return 10
+    return 40 + 18 * title.count("<br>")
+
+
+def _cell_text(z: np.ndarray, value_format: str, zero: np.ndarray) -> list[list[str]]:
+    """Cell labels in `value_format` (d3, e.g. ".4~g"), "0" where `zero`."""
+    spec = value_format.replace("~", "")
+    return [
+        [
+            "0" if is_zero else ("" if not np.isfinite(v) else format(v, spec))
+            for v, is_zero in zip(row, zero_row, strict=True)
+        ]
+        for row, zero_row in zip(z.tolist(), zero.tolist(), strict=True)
+    ]
 
 
 def slice_bar(
@@ -382,6 +448,13 @@ MAX_LABELLED_SMALL = 6
 ERROR_FLOOR = 1e-18
 
 
+#: Pixels between two rows of small multiples: the upper row's tick labels
+#: (about 25 px) and the lower row's panel titles (about 20 px) must both fit.
+GRID_ROW_GAP = 64
+#: Pixels above the first row, for its panel titles (and a note, if any).
+GRID_TOP = 40
+
+
 def jacobian_grid(
     jacobians: Sequence[np.ndarray],
     titles: Sequence[str],
@@ -389,11 +462,14 @@ def jacobian_grid(
     labels: Sequence[str] | None = None,
     columns: int = 3,
     value_format: str = ".3g",
+    zero_tol: float = 0.0,
 ) -> go.Figure:
     """Draw several ``n x n`` Jacobians side by side on one shared diverging scale.
 
     All panels share ``zmin = -zmax`` (the largest ``|J|`` over all panels) and
-    one colour bar, so equal colours mean equal values across slices.
+    one colour bar, so equal colours mean equal values across slices. Rows are
+    :data:`GRID_ROW_GAP` pixels apart, so panel titles clear the tick labels of
+    the row above. `zero_tol` works as in :func:`heatmap`.
     """
     from plotly.subplots import make_subplots
 
@@ -406,12 +482,18 @@ def jacobian_grid(
     finite = np.concatenate([m[np.isfinite(m)] for m in mats]) if mats else np.zeros(0)
     bound = float(np.max(np.abs(finite))) if finite.size else 1.0
     bound = bound or 1.0
+    all_noise = bool(zero_tol) and finite.size > 0 and _all_small(finite, zero_tol)
+    if all_noise:
+        bound = 1.0  # neutral: do not fit the colours to rounding noise
+    panel = 200 if n <= 16 else 260
+    plot_height = rows * panel + (rows - 1) * GRID_ROW_GAP
+    top = GRID_TOP + (22 if all_noise else 0)
     fig = make_subplots(
         rows=rows,
         cols=columns,
         subplot_titles=list(titles),
         horizontal_spacing=0.06,
-        vertical_spacing=0.12 if rows > 1 else 0.0,
+        vertical_spacing=GRID_ROW_GAP / plot_height if rows > 1 else 0.0,
     )
     for k, m in enumerate(mats):
         trace = go.Heatmap(
@@ -422,7 +504,7 @@ def jacobian_grid(
             zmid=0.0,
             zmin=-bound,
             zmax=bound,
-            showscale=k == 0,
+            showscale=k == 0 and not all_noise,
             colorbar={"thickness": 12},
             hovertemplate=(
                 f"{titles[k]}: row %{{y}}, col %{{x}}: "
@@ -431,16 +513,31 @@ def jacobian_grid(
             xgap=1,
             ygap=1,
         )
-        if n <= MAX_LABELLED_SMALL:
+        noise = np.isfinite(m) & (np.abs(m) <= zero_tol) & (m != 0)
+        if zero_tol and noise.any():
+            trace.update(text=_cell_text(m, value_format, noise))
+            if n <= MAX_LABELLED_SMALL:
+                trace.update(texttemplate="%{text}", textfont={"size": 10})
+        elif n <= MAX_LABELLED_SMALL:
             trace.update(texttemplate=f"%{{z:{value_format}}}", textfont={"size": 10})
         fig.add_trace(trace, row=k // columns + 1, col=k % columns + 1)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
-    panel = 200 if n <= 16 else 260
     fig.update_layout(
-        height=rows * panel + 40,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=plot_height + top + 10,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
     )
+    if all_noise:
+        fig.update_layout(
+            title={
+                "text": _with_note("", zero_note(zero_tol)),
+                "x": 0.0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "top",
+                "pad": {"t": 4},
+            }
+        )
     return fig
 
 
