@@ -3,10 +3,21 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, urlstate, views
+from softmax_app import (
+    arrayview,
+    checksettings,
+    compute,
+    figures,
+    rounding,
+    urlstate,
+    views,
+)
+from softmax_app.checksettings import ATOL_OPTIONS, AUTO, EPS_OPTIONS, RTOL_OPTIONS
 from softmax_app.panel import Inputs, current_inputs
+from softmax_app.snippets import Check
 from softmax_core import explain
 from softmax_core._validation import normalize_axes
 from softmax_core.gradcheck import MODES
@@ -21,10 +32,9 @@ _KEEP = "_gradcheck_impl"
 MAX_VIEW = 100
 #: The per-slice table lists this many of the worst slices.
 WORST_ROWS = 20
+#: The link the sidebar's Copy link box showed at the last full run.
+_LINK = "_gradcheck_link"
 
-EPS_OPTIONS = ("auto", 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-RTOL_OPTIONS = ("auto", 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-ATOL_OPTIONS = ("auto", 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 MODE_HELP = {
     "sliced": "perturbs position k of every slice at once: 2n forward passes",
     "elementwise": "one element at a time, no assumptions: 2 · size forward passes",
@@ -115,10 +125,37 @@ def gallery() -> None:
             )
 
 
+def _setting_slider(column, label, name, options, help_text):  # type: ignore[no-untyped-def]
+    """A step or tolerance slider, seeded from and mirrored to the link's `name`."""
+    key = f"gc_{name}"
+    problem = urlstate.seed_widget(name, key, checksettings.reader(name, options))
+    st.session_state.setdefault(key, AUTO)
+    value = column.select_slider(
+        label,
+        checksettings.options_with(options, st.session_state[key]),
+        key=key,
+        format_func=lambda v: (
+            ("auto: ∛ε" if name == "eps" else "auto") if v == AUTO else f"{v:.0e}"
+        ),
+        help=help_text,
+    )
+    if problem:
+        column.error(f"{problem}. Using {checksettings.format_setting(value)}.")
+    urlstate.publish(name, checksettings.format_setting(value), AUTO)
+    return value
+
+
 def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, object]:
-    """Mode, step and tolerances; modes too slow for this input are left out."""
+    """Mode, step and tolerances, mirrored to the link; too slow modes left out."""
     shape, axes = inputs.x.shape, inputs.axes
     modes = [m for m in MODES if compute.gradcheck_refusal(shape, axes, m, "") is None]
+    problem = urlstate.seed_widget("mode", "gc_mode", checksettings.read_mode)
+    if problem is None and st.session_state.get("gc_mode") not in (None, *modes):
+        wanted = st.session_state["gc_mode"]
+        problem = (
+            f"**mode** = {wanted!r} is not offered for this input: "
+            f"{compute.gradcheck_refusal(shape, axes, wanted, '')}"
+        )
     if st.session_state.get("gc_mode") not in modes:
         st.session_state["gc_mode"] = modes[0]
     left, mid, right, far = st.columns([1.3, 1, 1, 1])
@@ -129,43 +166,43 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         format_func=lambda m: m,
         captions=[MODE_HELP[m] for m in modes],
     )
+    if problem:
+        left.error(f"{problem}. Using {mode}.")
+    urlstate.publish("mode", str(mode), checksettings.DEFAULT_MODE)
     for missing in (m for m in MODES if m not in modes):
         left.caption(
             f"*{missing}* is not offered: "
             f"{compute.gradcheck_refusal(shape, axes, missing, '')}"
         )
-    eps = mid.select_slider(
+    eps = _setting_slider(
+        mid,
         "Step eps",
+        "eps",
         EPS_OPTIONS,
-        value="auto",
-        key="gc_eps",
-        format_func=lambda v: "auto: ∛ε" if v == "auto" else f"{v:.0e}",
-        help="The step for element i is eps · max(1, |x_i − m|), m the max of its "
+        "The step for element i is eps · max(1, |x_i − m|), m the max of its "
         "slice (softmax only sees differences within a slice). auto is the cube "
         "root of float64's machine epsilon, which balances truncation and rounding.",
     )
-    rtol = right.select_slider(
+    rtol = _setting_slider(
+        right,
+        "rtol",
         "rtol",
         RTOL_OPTIONS,
-        value="auto",
-        key="gc_rtol",
-        format_func=lambda v: "auto" if v == "auto" else f"{v:.0e}",
-        help="Relative tolerance of the pass rule |a − n| ≤ atol + rtol · |n|; "
+        "Relative tolerance of the pass rule |a − n| ≤ atol + rtol · |n|; "
         "auto follows torch.autograd.gradcheck for float64.",
     )
-    atol = far.select_slider(
+    atol = _setting_slider(
+        far,
+        "atol",
         "atol",
         ATOL_OPTIONS,
-        value="auto",
-        key="gc_atol",
-        format_func=lambda v: "auto" if v == "auto" else f"{v:.0e}",
-        help="Absolute tolerance of the pass rule; auto follows "
+        "Absolute tolerance of the pass rule; auto follows "
         "torch.autograd.gradcheck for float64.",
     )
     return str(mode), eps, rtol, atol
 
 
-def verdict(report: sc.GradcheckReport) -> None:
+def verdict(report: sc.GradcheckReport, upstream: np.ndarray) -> None:
     """PASS or FAIL, big and coloured, and the errors with how to read them."""
     word, _, rest = report.verdict.partition(":")
     colour, icon = ("green", "✓") if report.passed else ("red", "✗")
@@ -174,12 +211,11 @@ def verdict(report: sc.GradcheckReport) -> None:
         st.markdown(rest.strip())
     fine, wrong = explain.FINE_REL_ERROR, explain.WRONG_REL_ERROR
     cols = st.columns(4)
-    for column, label, value in (
-        (cols[0], "max relative error", report.max_rel_error),
-        (cols[1], "norm relative error", report.norm_rel_error),
+    for column, reading in zip(
+        cols[:2], rounding.read_errors(report, upstream), strict=True
     ):
-        column.metric(label, f"{value:.2e}")
-        column.caption(f"reads as: **{explain.read_rel_error(value)}**")
+        column.metric(reading.label, reading.value)
+        column.caption(f"reads as: **{reading.reading}**")
     cols[2].metric("max absolute error", f"{report.max_abs_error:.2e}")
     cols[3].metric("forward evaluations", f"{report.n_evaluations:,}")
     st.caption(
@@ -221,18 +257,23 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
         st.caption(
             f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
         )
-    rows, cols, index = arrayview.pick_view(x.shape, key="gradcheck-view")
+    rows, cols, index = arrayview.pick_view(x.shape, key="gradcheck-view", param="view")
+    tol_a, tol_n = rounding.gradcheck_zero_tols(report, inputs.upstream)
     panels = [
-        ("analytic (backward pass)", report.analytic, "signed"),
-        ("numeric (finite differences)", report.numeric, "signed"),
-        ("|analytic − numeric|", report.abs_error, "error"),
+        ("analytic (backward pass)", report.analytic, "signed", tol_a),
+        ("numeric (finite differences)", report.numeric, "signed", tol_n),
+        ("|analytic − numeric|", report.abs_error, "error", 0.0),
     ]
-    for column, (title, array, kind) in zip(st.columns(3), panels, strict=True):
+    for column, (title, array, kind, tol) in zip(st.columns(3), panels, strict=True):
         view = arrayview.view_2d(array, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
         with column:
             if kind == "signed":
                 fig = figures.heatmap(
-                    view, diverging=True, title=title, value_format=".3~g"
+                    view,
+                    diverging=True,
+                    title=title,
+                    value_format=".3~g",
+                    zero_tol=tol,
                 )
             else:
                 fig = figures.log_error_heatmap(view, title=title + " (log scale)")
@@ -301,61 +342,95 @@ st.button(
     type="primary",
     help="x = [[1, 2], [3, 4]], axis = 1, g = [[1, 0], [0, 1]], impl = stale_counter",
 )
-impl = choose_implementation()
-entry = sc.IMPLEMENTATIONS[impl]
-st.markdown(f"**{entry.title}.** {entry.explanation}")
+# The gallery's buttons change the shared panel, so they stay outside the
+# fragment (a button inside one reruns only the fragment, not the panel).
 gallery()
-mode, eps, rtol, atol = choose_settings(inputs, impl)
 
-report = None
-refusal = compute.gradcheck_refusal(inputs.x.shape, inputs.axes, mode, impl)
-if inputs.x.size == 0:
-    st.info("x is empty: there is no gradient to check.")
-elif refusal:
-    st.warning(refusal)
-else:
-    try:
-        report = compute.run_gradcheck(
-            inputs.x,
-            inputs.upstream,
-            inputs.axes,
-            impl,
-            mode,
-            inputs.temperature,
-            None if eps == "auto" else float(eps),
-            None if rtol == "auto" else float(rtol),
-            None if atol == "auto" else float(atol),
-        )
-    except (ValueError, TypeError) as exc:
-        st.error(f"The gradient check could not run on this input: {exc}")
 
-if report is not None:
-    verdict(report)
-    gradient_maps(inputs, report)
-    slice_table(inputs, report)
+@st.fragment
+def check_section(inputs: Inputs) -> None:
+    """Implementation, settings and the check: reruns alone when they change."""
+    impl = choose_implementation()
+    entry = sc.IMPLEMENTATIONS[impl]
+    st.markdown(f"**{entry.title}.** {entry.explanation}")
+    mode, eps, rtol, atol = choose_settings(inputs, impl)
+    if _in_fragment_rerun() and urlstate.query_string() != st.session_state.get(_LINK):
+        # The Copy link box in the sidebar is drawn by full runs only: rerun
+        # the app so it shows this view's link.
+        st.rerun(scope="app")
+    eps_v, rtol_v, atol_v = (
+        None if v == AUTO else float(v)  # type: ignore[arg-type]
+        for v in (eps, rtol, atol)
+    )
+
+    report = None
+    refusal = compute.gradcheck_refusal(inputs.x.shape, inputs.axes, mode, impl)
+    if refusal:
+        st.warning(refusal)
+    else:
+        try:
+            with st.spinner(f"Running the {mode} check of {impl}…"):
+                report = compute.run_gradcheck(
+                    inputs.x,
+                    inputs.upstream,
+                    inputs.axes,
+                    impl,
+                    mode,
+                    inputs.temperature,
+                    eps_v,
+                    rtol_v,
+                    atol_v,
+                )
+        except (ValueError, TypeError) as exc:
+            st.error(f"The gradient check could not run on this input: {exc}")
+
+    if report is not None:
+        verdict(report, inputs.upstream)
+        gradient_maps(inputs, report)
+        slice_table(inputs, report)
+
+    views.how_it_works(
+        sc.gradcheck,
+        entry.backward,
+        sc.softmax_vjp,
+        sc.slice_jacobians,
+        intro=(
+            f"`gradcheck` runs `{impl}`'s backward pass and central differences of "
+            "its forward pass. The reference VJP is `softmax_vjp`; the Jacobians "
+            "come from `slice_jacobians`."
+        ),
+    )
+    results = {}
+    if report is not None:
+        results["analytic"] = report.analytic
+        if report.numeric is not None:
+            results["numeric"] = report.numeric
+    settings = ", ".join(
+        f"{name}={value!r}"
+        for name, value in (("eps", eps_v), ("rtol", rtol_v), ("atol", atol_v))
+        if value is not None
+    )
+    views.reproduce_in_code(
+        inputs,
+        results,
+        note=(
+            f"This page's check: `sc.gradcheck(x, g, axis={inputs.axis_arg!r}, "
+            f"implementation={impl!r}, mode={mode!r}, "
+            f"temperature={inputs.temperature:g}"
+            + (f", {settings}" if settings else "")
+            + ")`. The code below checks the correct backward pass the same way."
+        ),
+        check=Check(impl, entry.correct, eps_v, rtol_v, atol_v),
+    )
+    if not _in_fragment_rerun():
+        st.session_state[_LINK] = urlstate.query_string()
+
+
+def _in_fragment_rerun() -> bool:
+    """Whether this run reruns only a fragment (the sidebar is not redrawn)."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+check_section(inputs)
 all_ones_lesson(inputs)
-
-views.how_it_works(
-    sc.gradcheck,
-    entry.backward,
-    sc.softmax_vjp,
-    sc.slice_jacobians,
-    intro=(
-        f"`gradcheck` runs `{impl}`'s backward pass and central differences of its "
-        "forward pass. The reference VJP is `softmax_vjp`; the Jacobians come from "
-        "`slice_jacobians`."
-    ),
-)
-results = {}
-if report is not None:
-    results["analytic"] = report.analytic
-    if report.numeric is not None:
-        results["numeric"] = report.numeric
-views.reproduce_in_code(
-    inputs,
-    results,
-    note=(
-        f"This page's check: `sc.gradcheck(x, g, axis={inputs.axis_arg!r}, "
-        f"implementation={impl!r}, mode={mode!r}, temperature={inputs.temperature:g})`"
-    ),
-)

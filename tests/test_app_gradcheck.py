@@ -11,13 +11,15 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 from streamlit.testing.v1 import AppTest
 
-from softmax_app import compute, figures
+from softmax_app import compute, figures, rounding
 from softmax_core import IMPLEMENTATIONS
 from tests.apptest_helpers import (
     BAD_PARAMS,
     PWNED,
     SIGMA_PRODUCT,
+    chart_title,
     chart_z,
+    charts,
     open_page,
     verdicts,
 )
@@ -96,11 +98,12 @@ def test_three_d_input_with_tuple_axis() -> None:
 
 
 @pytest.mark.parametrize("case", list(BAD_PARAMS))
-def test_bad_input_shows_error_and_still_renders(case: str) -> None:
+def test_bad_input_is_explained_and_nothing_is_checked(case: str) -> None:
     at = open_page(PAGE, **BAD_PARAMS[case])
-    assert at.error, f"{case}: no st.error"
+    assert at.main.error, f"{case}: no st.error"
     assert at.title[0].value.startswith("Gradcheck")
-    assert verdicts(at) == {"PASS"}, "the defaults should still be checked"
+    assert not verdicts(at), "a check of another input was shown"
+    assert not at.get("plotly_chart")
     assert not PWNED.exists()
 
 
@@ -250,3 +253,102 @@ def test_log_error_heatmap_shows_true_values_on_a_log_scale() -> None:
         ["0.0e+00", "1.0e-12"],
         ["3.0e-04", "5.0e-01"],
     ]
+
+
+# --- rounding: zero gradients ---------------------------------------------------------
+
+
+def test_ones_reads_not_meaningful_beside_pass_regression() -> None:
+    # The page showed PASS beside "norm relative error ... reads as: wrong":
+    # with g = ones both gradients are zero up to rounding.
+    at = open_page(PAGE, x="random(2, 3, 4; seed=7; scale=1)", axis="1", g="ones")
+    assert verdicts(at) == {"PASS"}
+    readings = [c.value for c in at.caption if c.value.startswith("reads as")]
+    assert readings == [f"reads as: **{rounding.NOT_MEANINGFUL}**"] * 2
+    # and the gradient heatmaps are drawn as zero, not as saturated noise
+    for spec in charts(at):
+        title = chart_title(spec)
+        if title.startswith(("analytic", "numeric")):
+            trace = spec["data"][0]
+            assert (trace["zmin"], trace["zmax"]) == (-1, 1), title
+            assert "zero up to rounding" in title
+
+
+def test_real_failures_still_read_wrong() -> None:
+    at = open_page(PAGE, impl="stale_counter", **CLASSIC)
+    readings = [c.value for c in at.caption if c.value.startswith("reads as")]
+    assert "reads as: **wrong**" in readings
+
+
+# --- mode, step and tolerances in the link ------------------------------------------
+
+
+def test_settings_are_read_from_the_link() -> None:
+    at = open_page(PAGE, **CLASSIC, mode="elementwise", eps="1e-05", rtol="0.01",
+                   atol="1e-06")  # fmt: skip
+    assert not at.error
+    assert at.radio(key="gc_mode").value == "elementwise"
+    assert at.select_slider(key="gc_eps").value == 1e-5
+    assert any("atol = 1e-06 and rtol = 1e-02" in c.value for c in at.caption)
+    assert metric(at, "forward evaluations") == 8  # elementwise: 2 per element
+    for key, value in (("mode", "elementwise"), ("eps", "1e-05"), ("rtol", "0.01"),
+                       ("atol", "1e-06")):  # fmt: skip
+        assert at.query_params[key] == value
+
+
+def test_settings_are_written_to_the_link_and_defaults_left_out() -> None:
+    at = open_page(PAGE, **CLASSIC)
+    assert not {"mode", "eps", "rtol", "atol"} & set(at.query_params)
+    at.radio(key="gc_mode").set_value("directional").run()
+    at.select_slider(key="gc_rtol").set_value(1e-2).run()
+    assert at.query_params["mode"] == "directional"
+    assert at.query_params["rtol"] == "0.01"
+    at.radio(key="gc_mode").set_value("sliced").run()
+    at.select_slider(key="gc_rtol").set_value("auto").run()
+    assert not {"mode", "rtol"} & set(at.query_params)
+
+
+def test_a_step_between_the_slider_stops_is_kept() -> None:
+    at = open_page(PAGE, **CLASSIC, eps="3e-05")
+    assert at.select_slider(key="gc_eps").value == 3e-5
+    assert at.query_params["eps"] == "3e-05"
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"mode": "fast"}, "mode"),
+        ({"eps": "abc"}, "eps"),
+        ({"eps": "0"}, "eps"),
+        ({"rtol": "-1"}, "rtol"),
+        ({"atol": "nan"}, "atol"),
+    ],
+)
+def test_bad_settings_name_the_parameter(params: dict[str, str], name: str) -> None:
+    at = open_page(PAGE, **CLASSIC, **params)
+    messages = [e.value for e in at.main.error]
+    assert len(messages) == 1 and messages[0].startswith(f"**{name}**"), messages
+    assert "Using" in messages[0]  # says what is shown instead
+    assert verdicts(at) == {"PASS"}  # the check ran with the value shown
+
+
+def test_a_mode_too_slow_for_the_input_is_explained() -> None:
+    at = open_page(PAGE, x="random(80, 80; seed=0)", mode="elementwise")
+    (message,) = [e.value for e in at.main.error]
+    assert message.startswith("**mode**") and "not offered" in message
+    assert at.radio(key="gc_mode").value == "sliced"
+
+
+# --- reproduce in code and downloads ------------------------------------------------
+
+
+def test_code_needs_no_softmax_lab_and_downloads_are_visible() -> None:
+    at = open_page(PAGE, **CLASSIC, impl="stale_counter", eps="1e-05")
+    expander = next(e for e in at.main.expander if e.label == "Reproduce in code")
+    code = "\n".join(c.value for c in expander.code)
+    assert "softmax_core" not in code and "softmax_app" not in code
+    assert "eps=1e-05" in code and "planted bug" in code
+    assert not expander.get("download_button")  # not hidden in the expander
+    assert "Download" in [s.value for s in at.main.subheader]
+    labels = {b.proto.label for b in at.main.get("download_button")}
+    assert {"x.npy", "g.npy", "y.npy", "analytic.npy", "numeric.npy"} <= labels
