@@ -12,7 +12,32 @@ r"""Text <-> array: read the arrays people paste, write text that reads back exa
   spaces (a 2-D array, as pasted from a spreadsheet or written by
   ``np.savetxt``). ``#`` starts a comment outside brackets; blank lines are
   skipped.
+* MATLAB and ``np.matrix`` rows: ``1 2 3; 4 5 6`` or ``[1, 2; 3, 4]``.
 * One bare number, which gives a 0-d array.
+
+Edge-case policy: text that could mean two different arrays is refused with
+its line and column, never read as one of them silently (nor as a third).
+
+* ``;`` on one line, or in a flat list in brackets, separates rows (MATLAB):
+  ``1 2; 3 4`` is 2 x 2 and ``[1; 2; 3]`` a column. With rows on separate
+  lines (and always in ``.csv``/``.tsv`` files) it separates columns, as in
+  CSV written where the comma is the decimal mark; a ``;`` ending a line
+  just ends the row.
+* One kind of separator per row: a row whose numbers are separated partly
+  by commas and partly by white space is refused, and so is a list in
+  brackets mixing ``0,1`` with white space: ``0,1 0,2`` is two decimals
+  with decimal commas or four numbers.
+* Decimal commas are read where nothing else can separate columns: between
+  tabs (a spreadsheet paste, ``0,1<tab>0,2`` is ``[0.1, 0.2]``) or ``;``
+  on several lines (``0,5;1,5``). Text that reads both ways (``1,2;3,4``:
+  ``[1.2, 3.4]`` or ``[[1, 2], [3, 4]]``) is refused, and so are decimal
+  commas that could all be thousands separators (``1,234``), and ``.`` and
+  ``,`` both as marks. Lines with commas only are CSV: ``1,5`` is ``[1, 5]``.
+* A leading byte-order mark (U+FEFF) is skipped; columns count as if it were
+  absent.
+* A number too large for float64 (``1e400``) is refused with its line and
+  column, not turned into ``inf``; write ``inf`` for infinity. Underflow to
+  a subnormal or to 0 is allowed.
 
 The text is never evaluated: a small hand-written scanner reads it (regular
 expressions for the tokens, an explicit stack for the nesting, so no recursion),
@@ -213,8 +238,8 @@ def parse_array(
     JSON, and ``np.True_``); and NumPy scalar reprs such as
     ``np.float64(1.5)``. The Unicode minus sign (U+2212) is read as ``-``.
     Digits from other scripts, underscores in numbers, hexadecimal and
-    quoted numbers are not read. Numbers too large for float64 become
-    ``inf``, as ``float`` makes them.
+    quoted numbers are not read. Numbers too large for float64 (``1e400``)
+    are refused with their line and column; underflow to 0 is allowed.
 
     The layout decides the shape:
 
@@ -225,10 +250,19 @@ def parse_array(
     * ``array(...)``, ``np.array(...)``: the list (or scalar) inside, then
       optional ``dtype=`` (ignored unless complex or not numeric) and
       ``shape=`` (used by NumPy for empty arrays such as ``shape=(0, 3)``).
+    * A flat list holding ``;`` is a MATLAB matrix: ``[1 2; 3 4]``.
     * Anything else is read line by line: one line gives a 1-D array (one
       number alone gives a 0-d array, ``5,`` a 1-D one), several lines give
       a 2-D array with one row per line, even when each line holds a single
-      number. ``#`` starts a comment outside brackets.
+      number. ``#`` starts a comment outside brackets. On a single line,
+      ``;`` separates rows (``1 2; 3 4``); on several lines it separates
+      columns.
+
+    Text that could mean two different arrays is refused (see the module
+    docstring): a row mixing commas and white space as separators, or
+    ``1,2;3,4`` (decimal commas or MATLAB rows). Decimal commas are read
+    between tabs or ``;``: ``0,5<tab>1,5`` is ``[0.5, 1.5]``. A leading
+    byte-order mark is skipped.
 
     An empty list ``[]`` has shape ``(0,)`` and ``[[], []]`` shape ``(2, 0)``;
     other empty shapes such as ``(0, 3)`` need NumPy's
@@ -245,6 +279,11 @@ def parse_array(
     (2, 3)
     >>> parse_array("2.5")
     array(2.5)
+    >>> parse_array("1 2 3; 4 5 6")
+    array([[1., 2., 3.],
+           [4., 5., 6.]])
+    >>> parse_array("0,5\t1,5")
+    array([0.5, 1.5])
     >>> parse_array("[[1, 2], [3]]")
     Traceback (most recent call last):
     ...
@@ -386,15 +425,18 @@ def load_array_file(
         float16, float32 and float64 ``.npy`` data keep their dtype (native
         byte order, C order); bool and integer data, and all text files, give
         float64. Text is decoded as UTF-8 (a byte-order mark is skipped) and
-        read by :func:`parse_array`, so a CSV file gives one row per line.
+        read by :func:`parse_array`, except that a ``.csv`` or ``.tsv`` file
+        always gives one row per line: ``;`` there separates columns.
 
     Raises
     ------
     ValueError
-        If the extension is not one of the above, the file is not valid for
-        its type, has too many elements or more than :data:`MAX_NDIM`
-        dimensions, or holds objects, strings, dates or structured records
-        (object arrays are refused from the header alone and never unpickled).
+        If the extension is not one of the above, the text is refused by
+        :func:`parse_array` (ambiguous separators, a number too large for
+        float64, ...), the file is not valid for its type, has too many
+        elements or more than :data:`MAX_NDIM` dimensions, or holds objects,
+        strings, dates or structured records (object arrays are refused from
+        the header alone and never unpickled).
     TypeError
         If the data is complex.
 
