@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import softmax_core as sc
 from softmax_app import arrayview, compute, figures, urlstate, views
@@ -24,10 +25,30 @@ SWEEP = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 121))
 MAX_VIEW = 50
 #: The dtype table shows at most this many entries of the chosen slice.
 MAX_SLICE_COLUMNS = 24
+#: The link the sidebar's Copy link box showed at the last full run.
+_LINK = "_stability_link"
 
 
-def scale_slider() -> float:
-    """The logit-scale slider, mirrored in the URL as ``scale``."""
+def _scale_text(scale: float) -> str:
+    """Return the scale as in the link: ``300``, or every digit when needed."""
+    short = f"{scale:g}"
+    return short if float(short) == scale else repr(scale)
+
+
+def _slider_moved() -> None:
+    st.session_state["scale_number"] = float(st.session_state["scale"])
+
+
+def _number_typed() -> None:
+    st.session_state["scale"] = float(st.session_state["scale_number"])
+
+
+def scale_control() -> float:
+    """The logit scale: a slider of round values and, beside it, any exact number.
+
+    Both stay in step and are mirrored in the URL as ``scale``. The number box
+    reaches values between the slider's stops, e.g. exactly where exp overflows.
+    """
     raw = urlstate.incoming("scale")
     if raw is not None:
         try:
@@ -44,15 +65,29 @@ def scale_slider() -> float:
             )
     st.session_state.setdefault("scale", 1.0)
     current = float(st.session_state["scale"])
-    st.select_slider(
+    st.session_state["scale_number"] = current
+    left, right = st.columns([3, 1])
+    left.select_slider(
         "Logit scale: x is multiplied by",
         options=sorted(set(SCALES) | {current}),
         key="scale",
         format_func=lambda v: f"{v:g}",
+        on_change=_slider_moved,
         help="Scale up the logits until the naive formula breaks.",
     )
+    right.number_input(
+        "or type the exact scale",
+        min_value=SCALES[0],
+        max_value=SCALES[-1],
+        step=1.0,
+        format="%.10g",
+        key="scale_number",
+        on_change=_number_typed,
+        help="Any number from 1 to 1000, e.g. the breaking point the overflow "
+        "section predicts, or just below it.",
+    )
     scale = float(st.session_state["scale"])
-    urlstate.publish("scale", f"{scale:g}", "1")
+    urlstate.publish("scale", _scale_text(scale), "1")
     return scale
 
 
@@ -90,7 +125,7 @@ def overflow_section(
         with column:
             marked_heatmap(
                 zv,
-                f"{title}, scale {scale:g}",
+                f"{title}, scale {_scale_text(scale)}",
                 f"stability-{name}",
                 x_title=direction.x_title,
                 y_title=direction.y_title,
@@ -114,21 +149,22 @@ def overflow_section(
             f"masked one."
         )
         st.warning(
-            f"At scale {scale:g}, **{broken:.0%} of the slices** of the naive "
-            f"softmax contain inf or NaN (orange cells). {why}",
+            f"At scale {_scale_text(scale)}, **{broken:.0%} of the slices** of "
+            f"the naive softmax contain inf or NaN (orange cells). {why}",
             icon="⚠️",
         )
     elif predicted is not None:
         st.success(
-            f"At scale {scale:g} the naive softmax still works: every x·scale/T "
-            f"stays below {threshold:.2f} (exp(709.78) ≈ 1.8e308, the largest "
-            f"float64). With these logits it breaks from scale ≈ "
-            f"**{predicted:.4g}** on ({threshold:.2f} × T / max x).",
+            f"At scale {_scale_text(scale)} the naive softmax still works: every "
+            f"x·scale/T stays below {threshold:.2f} (exp(709.78) ≈ 1.8e308, the "
+            f"largest float64). With these logits it breaks just above scale "
+            f"**{predicted:.12g}** ({threshold:.2f} × T / max x): type it in the "
+            f"scale box to see the edge.",
             icon="✅",
         )
     else:
         st.success(
-            f"At scale {scale:g} the naive softmax still works. No logit is "
+            f"At scale {_scale_text(scale)} the naive softmax still works. No logit is "
             f"positive, so exp cannot overflow (above {threshold:.2f}); a slice "
             f"far below 0 can still underflow to 0 / 0 = NaN.",
             icon="✅",
@@ -215,7 +251,7 @@ def dtype_section(inputs: Inputs, results: tuple[sc.DtypeResult, ...]) -> None:
         index=[r.dtype for r in results],
     )
     st.dataframe(summary)
-    index = arrayview.pick_slice(x.shape, axes, key="stability")
+    index = arrayview.pick_slice(x.shape, axes, key="stability", param="slice")
     label = figures.slice_label("y", x.ndim, axes, index)
     labels = figures.slice_labels(x.shape, axes)
     shown = min(len(labels), MAX_SLICE_COLUMNS)
@@ -245,48 +281,70 @@ st.markdown(
 )
 
 inputs = current_inputs()
-scale = scale_slider()
-with np.errstate(over="ignore", invalid="ignore"):  # 1e308 * 1000 is inf: shown
-    xs = inputs.x * scale
-axes, t = inputs.axes, inputs.temperature
-scaled = dataclasses.replace(inputs, x=xs, x_text="" if scale != 1 else inputs.x_text)
-try:
-    naive = compute.naive_forward(xs, axes, t)
-    stable = compute.forward(xs, axes, t)
-    naive_log = compute.naive_log_forward(xs, axes, t)
-    stable_log = compute.log_forward(xs, axes, t)
-    results = compute.dtype_comparison(xs, axes, t)
-except (ValueError, TypeError) as exc:
-    st.error(f"The stability comparison could not run on this input: {exc}")
-else:
-    scaled_name = "x" if scale == 1 else f"{scale:g}·x"
-    st.markdown(
-        f"{scaled_name} has shape `{xs.shape}`; softmax along axis "
-        f"`{inputs.axis_text}`, T = {t:g}."
+
+
+@st.fragment
+def stability_sections(inputs: Inputs) -> None:
+    """The scale and everything it changes: reruns alone when the scale moves."""
+    scale = scale_control()
+    if _in_fragment_rerun() and urlstate.query_string() != st.session_state.get(_LINK):
+        # The Copy link box in the sidebar is drawn by full runs only: rerun
+        # the app so it shows this view's link.
+        st.rerun(scope="app")
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 * 1000 is inf: shown
+        xs = inputs.x * scale
+    axes, t = inputs.axes, inputs.temperature
+    scaled = dataclasses.replace(
+        inputs, x=xs, x_text="" if scale != 1 else inputs.x_text
     )
-    if xs.ndim > 2:
-        st.caption("x is N-D: pick the two dims the heatmaps show.")
-    view = arrayview.pick_view(xs.shape, key="stability-view")
-    overflow_section(inputs, scale, naive, stable, view)
-    underflow_section(inputs, naive_log, stable_log, view)
-    dtype_section(inputs, results)
-    views.how_it_works(
-        sc.naive_softmax,
-        _shifted,
-        sc.naive_log_softmax,
-        _log_softmax,
-        intro=(
-            "The naive versions live in `softmax_core.stability` only to be shown "
-            "failing. The real ones shift by each slice's maximum (`_shifted`) "
-            "and compute log-softmax as `s - log(sum(exp(s)))`."
-        ),
-    )
-    views.reproduce_in_code(
-        scaled,
-        {"naive": naive, "y": stable, "log_naive": naive_log, "log_y": stable_log},
-        note=(
-            f"x below is the input already multiplied by the logit scale "
-            f"{scale:g}. The naive softmax is "
-            f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
-        ),
-    )
+    try:
+        naive = compute.naive_forward(xs, axes, t)
+        stable = compute.forward(xs, axes, t)
+        naive_log = compute.naive_log_forward(xs, axes, t)
+        stable_log = compute.log_forward(xs, axes, t)
+        results = compute.dtype_comparison(xs, axes, t)
+    except (ValueError, TypeError) as exc:
+        st.error(f"The stability comparison could not run on this input: {exc}")
+    else:
+        scaled_name = "x" if scale == 1 else f"{_scale_text(scale)}·x"
+        st.markdown(
+            f"{scaled_name} has shape `{xs.shape}`; softmax along axis "
+            f"`{inputs.axis_text}`, T = {t:g}."
+        )
+        if xs.ndim > 2:
+            st.caption("x is N-D: pick the two dims the heatmaps show.")
+        view = arrayview.pick_view(xs.shape, key="stability-view", param="view")
+        overflow_section(inputs, scale, naive, stable, view)
+        underflow_section(inputs, naive_log, stable_log, view)
+        dtype_section(inputs, results)
+        views.how_it_works(
+            sc.naive_softmax,
+            _shifted,
+            sc.naive_log_softmax,
+            _log_softmax,
+            intro=(
+                "The naive versions live in `softmax_core.stability` only to be shown "
+                "failing. The real ones shift by each slice's maximum (`_shifted`) "
+                "and compute log-softmax as `s - log(sum(exp(s)))`."
+            ),
+        )
+        views.reproduce_in_code(
+            scaled,
+            {"naive": naive, "y": stable, "log_naive": naive_log, "log_y": stable_log},
+            note=(
+                f"x below is the input already multiplied by the logit scale "
+                f"{_scale_text(scale)}. The naive softmax is "
+                f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
+            ),
+        )
+    if not _in_fragment_rerun():
+        st.session_state[_LINK] = urlstate.query_string()
+
+
+def _in_fragment_rerun() -> bool:
+    """Whether this run reruns only a fragment (the sidebar is not redrawn)."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+stability_sections(inputs)

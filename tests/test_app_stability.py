@@ -205,3 +205,32 @@ def test_bad_inputs_are_explained_and_nothing_is_drawn(name):
     assert any(f"**{parameter}**" in e.value for e in at.main.error)
     assert chart_specs(at) == {}
     assert not at.success
+
+
+def test_number_box_reaches_the_exact_breaking_point_regression():
+    # The slider's stops (150, 200) could not reach where exp(4 * scale)
+    # overflows: 709.782712893384 / 4 = 177.445678223346.
+    at = open_page(PAGE, **CLASSIC)
+    box = at.number_input(key="scale_number")
+    assert box.value == 1.0
+    box.set_value(177.44).run()
+    assert at.select_slider(key="scale").value == 177.44
+    assert at.query_params["scale"] == "177.44"
+    assert at.warning.len == 0  # 4 * 177.44 = 709.76: still finite
+    at.number_input(key="scale_number").set_value(177.45).run()
+    assert at.select_slider(key="scale").value == 177.45
+    assert "50% of the slices" in at.warning[0].value  # 709.8 overflows
+
+
+def test_slider_and_number_box_stay_in_step():
+    at = open_page(PAGE, **CLASSIC)
+    at.select_slider(key="scale").set_value(300.0).run()
+    assert at.number_input(key="scale_number").value == 300.0
+    assert at.query_params["scale"] == "300"
+
+
+def test_an_exact_scale_from_a_link_keeps_every_digit():
+    at = open_page(PAGE, **CLASSIC, scale="177.445678223346")
+    assert at.number_input(key="scale_number").value == 177.445678223346
+    assert at.query_params["scale"] == "177.445678223346"
+    assert "177.445678223" in page_text(at)  # the prediction, to type in
