@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from softmax_core._floating import temperature_fits
 from softmax_core._validation import FloatArray
 
 __all__ = [
@@ -168,6 +169,10 @@ def _run(
     """Lay out `arrays`, run kernel `name` ("forward" or "vjp"), return its output."""
     if arrays[0].dtype not in (np.float32, np.float64):
         return None
+    if not temperature_fits(t, arrays[0].dtype):
+        # The kernels divide by T in the array's dtype, where a T like 1e-46
+        # (float32) is 0; the reference divides in float64 instead.
+        return None
     if _plan(arrays[0].shape, axes) is None:
         return None
     ready, c_axes, transposed = _c_order(arrays, axes)
@@ -198,7 +203,19 @@ def forward(
     kernels = _wanted(a.size)
     if kernels is None:
         return None
+    if t > 1.0 and _span_may_overflow(a):
+        # The kernels shift before they scale; with T > 1 and logits near
+        # +-max, x - max overflows where x / T - max / T does not.
+        return None
     return _run(kernels, "forward", (a,), axes, t, log)
+
+
+def _span_may_overflow(a: FloatArray) -> bool:
+    """Return True when a difference of two finite entries of `a` may overflow."""
+    # |x| <= max / 2 for every finite entry bounds every difference by max;
+    # inf and NaN poison their slice on both paths alike.
+    size = np.abs(a)
+    return bool(np.any((size > np.finfo(a.dtype).max / 2) & (size < np.inf)))
 
 
 def backward(
@@ -215,5 +232,10 @@ def backward(
     """
     kernels = _wanted(y.size)
     if kernels is None:
+        return None
+    if log and bool(np.any(y == -np.inf)):
+        # A log-probability of -inf gets the limit g_i, unless its whole slice
+        # is -inf; the kernels treat every -inf as masked, so the reference
+        # runs.
         return None
     return _run(kernels, "vjp", (y, g), axes, t, log)

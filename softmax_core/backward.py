@@ -7,15 +7,17 @@ PyTorch's ``_softmax_backward_data``, which also saves only the output ``y``.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_core import _dispatch
+from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
 from softmax_core._validation import (
     Axis,
     FloatArray,
     as_float_array,
     check_same_shape,
     check_temperature,
+    check_where,
     normalize_axes,
     result_dtype,
 )
@@ -23,8 +25,14 @@ from softmax_core._validation import (
 __all__ = ["log_softmax_vjp", "softmax_jvp", "softmax_vjp"]
 
 
+@ignores_underflow
 def softmax_vjp(
-    y: ArrayLike, upstream: ArrayLike, axis: Axis = -1, *, temperature: float = 1.0
+    y: ArrayLike,
+    upstream: ArrayLike,
+    axis: Axis = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
 ) -> FloatArray:
     r"""Gradient of ``sum(upstream * softmax(x))`` with respect to `x`, from ``y``.
 
@@ -38,6 +46,9 @@ def softmax_vjp(
         The axes the forward softmax normalised over.
     temperature : float, default 1.0
         The forward temperature.
+    where : array_like of bool, optional
+        The forward's mask, broadcast to ``y.shape``. Masked entries get
+        exactly 0 and their `y` and `upstream` values are ignored.
 
     Returns
     -------
@@ -47,8 +58,8 @@ def softmax_vjp(
     Raises
     ------
     ValueError
-        If the shapes differ, an axis is invalid or the temperature is not
-        finite and positive.
+        If the shapes differ, an axis is invalid, the temperature is not
+        finite and positive, or `where` does not broadcast.
 
     Notes
     -----
@@ -58,8 +69,9 @@ def softmax_vjp(
     .. math:: \frac{1}{T}\, y \odot \left(g - \langle g, y \rangle\right)
 
     A constant upstream gradient gives exactly 0: :math:`\langle c\mathbf{1},
-    y\rangle = c` because :math:`y` sums to 1. Masked and all ``-inf`` entries
-    have :math:`y = 0`, so their gradient is 0 too.
+    y\rangle = c` because :math:`y` sums to 1. Entries with :math:`y = 0`
+    (``-inf`` logits, underflow) get the limit, 0; a slice of all zeros (all
+    ``-inf`` or fully masked) gets zeros.
 
     Examples
     --------
@@ -71,27 +83,42 @@ def softmax_vjp(
     array([[0., 0.],
            [0., 0.]])
     """
-    yy, g, axes, t, out_dtype = _prepare("softmax_vjp", y, upstream, axis, temperature)
+    yy, g, axes, t, mask, out_dtype = _prepare(
+        "softmax_vjp", y, upstream, axis, temperature, where
+    )
+    if mask is not None:
+        # Masked outputs are constants: they neither feed <g, y> nor get a
+        # gradient, whatever values the caller passes there.
+        yy = np.where(mask, yy, 0.0)
+        g = np.where(mask, g, 0.0)
     fast = _dispatch.backward(yy, g, axes, t, log=False)
-    if fast is not None:
-        return fast.astype(out_dtype, copy=False)
+    grad = _softmax_vjp(yy, g, axes, t) if fast is None else fast
+    if mask is not None:
+        grad[~mask] = 0.0
+    return cast_result(grad, out_dtype)
+
+
+def _softmax_vjp(
+    y: FloatArray, g: FloatArray, axes: tuple[int, ...], t: float
+) -> FloatArray:
+    """NumPy reference softmax VJP ``y * (g - <g, y>) / T`` on validated arrays."""
     # <g, y> per slice, then y * (g - <g, y>) / T, reusing one buffer.
     # (out= keeps 0-d inputs arrays: ufuncs return scalars for 0-d.)
-    grad: FloatArray = np.multiply(g, yy, out=np.empty_like(g))
+    grad: FloatArray = np.multiply(g, y, out=np.empty_like(g))
     dot = np.sum(grad, axis=axes, keepdims=True)
     np.subtract(g, dot, out=grad)
-    grad *= yy
-    if t != 1.0:
-        grad /= t
-    return grad.astype(out_dtype, copy=False)
+    grad *= y
+    return divide_by_temperature(grad, t)
 
 
+@ignores_underflow
 def log_softmax_vjp(
     log_y: ArrayLike,
     upstream: ArrayLike,
     axis: Axis = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
 ) -> FloatArray:
     r"""Gradient of ``sum(upstream * log_softmax(x))`` with respect to `x`.
 
@@ -105,20 +132,32 @@ def log_softmax_vjp(
         The axes the forward pass normalised over.
     temperature : float, default 1.0
         The forward temperature.
+    where : array_like of bool, optional
+        The forward's mask, broadcast to ``log_y.shape``. Masked entries get
+        exactly 0 and their upstream values are left out of the slice sum.
 
     Returns
     -------
     ndarray of shape (...)
         ``dL/dx``.
 
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an axis is invalid, the temperature is not
+        finite and positive, or `where` does not broadcast.
+
     Notes
     -----
     .. math:: \frac{1}{T}\left(g - e^{\log y} \sum_j g_j\right)
 
-    Entries with ``log_y = -inf`` (masked, or ``-inf`` logits) did not take
-    part in the forward pass: their gradient is 0 and their upstream values
-    are left out of :math:`\sum_j g_j`, so a fully masked slice gets a zero
-    gradient, matching :func:`softmax_vjp`.
+    Without `where`, no entry is taken for masked: a log-probability of
+    ``-inf`` can come from a finite logit (``log_softmax([1e308, -1e308])``),
+    and it gets the limit :math:`g_i - 0 \cdot \sum_j g_j = g_i`, as
+    PyTorch's autograd gives. Only a slice that is ``-inf`` everywhere (all
+    ``-inf`` or fully masked logits; a finite logit always has a finite
+    log-probability at the slice's maximum) gets zeros, matching
+    :func:`softmax_vjp`.
 
     Examples
     --------
@@ -126,28 +165,47 @@ def log_softmax_vjp(
     >>> log_softmax_vjp(log_y, [[1.0, 0.0], [0.0, 1.0]], axis=1).round(8)
     array([[ 0.73105858, -0.73105858],
            [-0.26894142,  0.26894142]])
+    >>> log_softmax_vjp(log_softmax([1e308, -1e308]), [0.0, 1.0])
+    array([-1.,  1.])
     """
-    ly, g, axes, t, out_dtype = _prepare(
-        "log_softmax_vjp", log_y, upstream, axis, temperature
+    ly, g, axes, t, mask, out_dtype = _prepare(
+        "log_softmax_vjp", log_y, upstream, axis, temperature, where
     )
+    if mask is not None:
+        # Masked outputs are constants: no gradient, no share of the sum.
+        ly = np.where(mask, ly, -np.inf)
+        g = np.where(mask, g, 0.0)
     fast = _dispatch.backward(ly, g, axes, t, log=True)
-    if fast is not None:
-        return fast.astype(out_dtype, copy=False)
-    # Excluded entries (log y = -inf) neither receive gradient nor feed the
-    # slice sum: the masked outputs are constants, whatever x is.
-    excluded = ly == -np.inf
-    total = np.sum(g, axis=axes, keepdims=True, where=~excluded)
-    grad: FloatArray = np.exp(ly, out=np.empty_like(ly))
+    grad = _log_softmax_vjp(ly, g, axes, t) if fast is None else fast
+    if mask is not None:
+        grad[~mask] = 0.0
+    return cast_result(grad, out_dtype)
+
+
+def _log_softmax_vjp(
+    log_y: FloatArray, g: FloatArray, axes: tuple[int, ...], t: float
+) -> FloatArray:
+    """NumPy reference log-softmax VJP ``(g - y * sum(g)) / T`` on validated arrays."""
+    total = np.sum(g, axis=axes, keepdims=True)
+    grad: FloatArray = np.exp(log_y, out=np.empty_like(log_y))
     grad *= total
     np.subtract(g, grad, out=grad)
-    grad[excluded] = 0.0
-    if t != 1.0:
-        grad /= t
-    return grad.astype(out_dtype, copy=False)
+    # A slice that is -inf everywhere took no part in the forward pass (all
+    # -inf or fully masked logits): its outputs are constants.
+    empty = np.all(log_y == -np.inf, axis=axes, keepdims=True)
+    if empty.any():
+        grad[np.broadcast_to(empty, grad.shape)] = 0.0
+    return divide_by_temperature(grad, t)
 
 
+@ignores_underflow
 def softmax_jvp(
-    y: ArrayLike, tangent: ArrayLike, axis: Axis = -1, *, temperature: float = 1.0
+    y: ArrayLike,
+    tangent: ArrayLike,
+    axis: Axis = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
 ) -> FloatArray:
     r"""Directional derivative of softmax: ``J t`` per slice, from ``y``.
 
@@ -161,11 +219,20 @@ def softmax_jvp(
         The axes the forward pass normalised over.
     temperature : float, default 1.0
         The forward temperature.
+    where : array_like of bool, optional
+        The forward's mask, broadcast to ``y.shape``. Masked inputs are not
+        moved by the tangent and masked outputs are constants: both are 0.
 
     Returns
     -------
     ndarray of shape (...)
         ``d softmax(x + h t) / dh`` at ``h = 0``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an axis is invalid, the temperature is not
+        finite and positive, or `where` does not broadcast.
 
     Notes
     -----
@@ -179,14 +246,29 @@ def softmax_jvp(
     >>> softmax_jvp(y, [1.0, 0.0])
     array([ 0.25, -0.25])
     """
-    yy, tt, axes, t, out_dtype = _prepare("softmax_jvp", y, tangent, axis, temperature)
+    yy, tt, axes, t, mask, out_dtype = _prepare(
+        "softmax_jvp", y, tangent, axis, temperature, where
+    )
     # J is symmetric, so J t = Jᵀ t: the JVP is the VJP applied to the tangent.
-    return softmax_vjp(yy, tt, axes, temperature=t).astype(out_dtype, copy=False)
+    jvp = softmax_vjp(yy, tt, axes, temperature=t, where=mask)
+    return cast_result(jvp, out_dtype)
 
 
 def _prepare(
-    func: str, y: ArrayLike, other: ArrayLike, axis: Axis, temperature: float
-) -> tuple[FloatArray, FloatArray, tuple[int, ...], float, np.dtype[np.floating]]:
+    func: str,
+    y: ArrayLike,
+    other: ArrayLike,
+    axis: Axis,
+    temperature: float,
+    where: ArrayLike | None,
+) -> tuple[
+    FloatArray,
+    FloatArray,
+    tuple[int, ...],
+    float,
+    NDArray[np.bool_] | None,
+    np.dtype[np.floating],
+]:
     """Validate the shared arguments of the derivative functions."""
     name = "tangent" if func == "softmax_jvp" else "upstream"
     first = "log_y" if func.startswith("log") else "y"
@@ -195,7 +277,8 @@ def _prepare(
     check_same_shape(yy, g, (first, name), func)
     axes = normalize_axes(axis, yy.shape, func)
     t = check_temperature(temperature, func)
+    mask = check_where(where, yy.shape, func)
     out_dtype = result_dtype(np.asarray(y).dtype, np.asarray(other).dtype)
     compute = np.result_type(yy.dtype, g.dtype)
     yy = yy.astype(compute, copy=False)
-    return yy, g.astype(compute, copy=False), axes, t, out_dtype
+    return yy, g.astype(compute, copy=False), axes, t, mask, out_dtype

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from softmax_core._floating import ignores_underflow
 from softmax_core._slices import batch_shape, to_slices
 from softmax_core._validation import (
     Axis,
@@ -111,6 +112,7 @@ class VjpSteps:
         return int(self.y.shape[0])
 
 
+@ignores_underflow
 def vjp_steps(
     y_slice: ArrayLike, g_slice: ArrayLike, temperature: float = 1.0
 ) -> VjpSteps:
@@ -322,6 +324,7 @@ class VjpLatex:
         )
 
 
+@ignores_underflow
 def vjp_latex(
     steps: VjpSteps, digits: int = 6, max_entries: int = 8, max_columns: int = 6
 ) -> VjpLatex:
@@ -475,6 +478,7 @@ def slice_expression(
     return f"{name}[{', '.join(parts)}]"
 
 
+@ignores_underflow
 def constant_along_slices(upstream: ArrayLike, axis: Axis = -1) -> bool:
     r"""Whether `upstream` is constant within every slice along `axis`.
 
@@ -525,6 +529,7 @@ class JacobianSummary:
     trace: float
 
 
+@ignores_underflow
 def jacobian_summary(y_slice: ArrayLike, temperature: float = 1.0) -> JacobianSummary:
     r"""Summarise the Jacobian of one slice from its output, in :math:`O(n)`.
 
@@ -580,6 +585,7 @@ def jacobian_summary(y_slice: ArrayLike, temperature: float = 1.0) -> JacobianSu
 # --- reading a gradient check -------------------------------------------------
 
 
+@ignores_underflow
 def worst_slices(
     slice_errors: ArrayLike, count: int = 10
 ) -> list[tuple[tuple[int, ...], float]]:

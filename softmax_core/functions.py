@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from softmax_core import _dispatch
+from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -31,6 +32,7 @@ from softmax_core._validation import (
 __all__ = ["log_softmax", "softmax"]
 
 
+@ignores_underflow
 def softmax(
     x: ArrayLike,
     axis: Axis = -1,
@@ -100,9 +102,10 @@ def softmax(
     y = _dispatch.forward(a, axes, t, mask, log=False)
     if y is None:
         y = _softmax(a, axes, t, mask)
-    return y.astype(out_dtype, copy=False)
+    return cast_result(y, out_dtype)
 
 
+@ignores_underflow
 def log_softmax(
     x: ArrayLike,
     axis: Axis = -1,
@@ -153,7 +156,7 @@ def log_softmax(
     y = _dispatch.forward(a, axes, t, mask, log=True)
     if y is None:
         y = _log_softmax(a, axes, t, mask)
-    return y.astype(out_dtype, copy=False)
+    return cast_result(y, out_dtype)
 
 
 def _shifted(
@@ -166,18 +169,27 @@ def _shifted(
     """
     if mask is not None:
         a = np.where(mask, a, -np.inf)
+    # Scale and shift in the order that cannot overflow when x / T is
+    # representable: for T > 1 dividing first only shrinks the logits (x - max
+    # of logits near +-1e308 would overflow, x / T - max / T need not); for
+    # T < 1 shifting first keeps x / T itself from overflowing. Either way a
+    # difference that still overflows is below -max, where exp gives 0.
+    scale_first = t > 1.0
+    if scale_first:
+        a = divide_by_temperature(a.astype(a.dtype, copy=True), t)
     m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
     poisoned = np.isnan(m) | (m == np.inf)
     # A slice whose max is not finite (all -inf, fully masked, NaN, +inf) is
     # shifted by 0 instead: subtracting -inf from -inf would make NaN.
     m = np.where(np.isfinite(m), m, 0.0).astype(a.dtype, copy=False)
-    # x - m can overflow to -inf for logits near -1e308 and +1e308 in one
-    # slice; exp(-inf) = 0 is the right answer, so the warning is noise.
     # (out= keeps a 0-d input an array: ufuncs return scalars for 0-d.)
     with np.errstate(over="ignore"):
         s: FloatArray = np.subtract(a, m, out=np.empty_like(a))
-        if t != 1.0:
-            s /= t
+    if not scale_first:
+        # A T too small for the dtype (1e-46 is 0 in float32) is divided in
+        # float64: the maximum stays 0 and the rest go to -inf, the argmax
+        # limit, instead of 0 / 0 = NaN.
+        divide_by_temperature(s, t)
     if poisoned.any():
         s[np.broadcast_to(poisoned, s.shape)] = np.nan
     return s

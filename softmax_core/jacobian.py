@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
 from softmax_core._slices import batch_shape, slice_length, to_slices
 from softmax_core._validation import (
     Axis,
@@ -26,6 +27,7 @@ __all__ = ["DEFAULT_MAX_JACOBIAN_BYTES", "slice_jacobians"]
 DEFAULT_MAX_JACOBIAN_BYTES = 256 * 2**20
 
 
+@ignores_underflow
 def slice_jacobians(
     y: ArrayLike,
     axis: Axis = -1,
@@ -96,6 +98,4 @@ def slice_jacobians(
     jac: FloatArray = -s[..., :, None] * s[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)  # a writable view of the diagonal
     diagonal += s
-    if t != 1.0:
-        jac /= t
-    return jac.astype(out_dtype, copy=False)
+    return cast_result(divide_by_temperature(jac, t), out_dtype)

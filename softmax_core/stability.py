@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from softmax_core._floating import ignores_underflow
 from softmax_core._slices import to_slices
 from softmax_core._validation import (
     Axis,
@@ -125,6 +126,7 @@ def underflow_threshold(dtype: DTypeLike = np.float64) -> float:
     return float(np.log(float(np.finfo(dt).smallest_subnormal)) - np.log(2.0))
 
 
+@ignores_underflow
 def naive_softmax(
     x: ArrayLike, axis: Axis = -1, *, temperature: float = 1.0
 ) -> FloatArray:
@@ -185,6 +187,7 @@ def naive_softmax(
         return np.asarray(e / total)
 
 
+@ignores_underflow
 def naive_log_softmax(
     x: ArrayLike, axis: Axis = -1, *, temperature: float = 1.0
 ) -> FloatArray:
@@ -235,6 +238,7 @@ def naive_log_softmax(
         return np.asarray(np.log(y))
 
 
+@ignores_underflow
 def max_abs_error(a: ArrayLike, reference: ArrayLike) -> float:
     """Largest ``|a - reference|``, compared in float64; ``inf`` for a broken entry.
 
@@ -316,6 +320,7 @@ class DtypeResult:
         return bool(np.isfinite(self.naive).all())
 
 
+@ignores_underflow
 def dtype_comparison(
     x: ArrayLike, axis: Axis = -1, *, temperature: float = 1.0
 ) -> tuple[DtypeResult, ...]:
@@ -402,6 +407,7 @@ class NaiveSweep:
     last_finite: float | None
 
 
+@ignores_underflow
 def naive_sweep(
     x: ArrayLike,
     axis: Axis = -1,
@@ -507,6 +513,7 @@ class SliceSums:
     n_nan: int
 
 
+@ignores_underflow
 def slice_sums(y: ArrayLike, axis: Axis = -1) -> SliceSums:
     """Sum each softmax slice of `y` and report the worst distance from 1.
 
@@ -546,6 +553,7 @@ def slice_sums(y: ArrayLike, axis: Axis = -1) -> SliceSums:
     return SliceSums(sums, error, int(sums.size), int(zero.sum()), int(nan.sum()))
 
 
+@ignores_underflow
 def overflow_scale(
     x: ArrayLike, *, temperature: float = 1.0, dtype: DTypeLike = np.float64
 ) -> float | None:

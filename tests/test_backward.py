@@ -162,7 +162,7 @@ def test_masked_vjps_match_finite_differences(case, data):
     g = _upstream(x, data)
     mask = data.draw(masks_for(x.shape))
     y = softmax(x, axis, temperature=t, where=mask)
-    grad = softmax_vjp(y, g, axis, temperature=t)
+    grad = softmax_vjp(y, g, axis, temperature=t, where=mask)
     numeric = numeric_gradient(
         lambda z: np.sum(g * softmax(z, axis, temperature=t, where=mask)), x, t
     )
@@ -170,7 +170,8 @@ def test_masked_vjps_match_finite_differences(case, data):
     assert np.all(grad[~mask] == 0)
     # Masked log-probabilities are -inf whatever x is: leave them out of the loss.
     log_y = log_softmax(x, axis, temperature=t, where=mask)
-    lgrad = log_softmax_vjp(log_y, g, axis, temperature=t)
+    lgrad = log_softmax_vjp(log_y, g, axis, temperature=t, where=mask)
+
     def masked_loss(z):
         return np.sum(g[mask] * log_softmax(z, axis, temperature=t, where=mask)[mask])
 
@@ -183,12 +184,17 @@ def test_log_softmax_vjp_leaves_masked_upstream_out_of_the_sum():
     # Regression: sum(g) included the upstream of masked entries, so x = [0, 0]
     # with only entry 1 unmasked (log y = [-inf, 0], a constant) and g = [1, 1]
     # got gradient [0, -1] instead of [0, 0].
-    log_y = log_softmax([0.0, 0.0], where=[False, True])
-    np.testing.assert_array_equal(log_softmax_vjp(log_y, [1.0, 1.0]), [0.0, 0.0])
+    # The mask travels explicitly, as the forward's where=.
+    where = [False, True]
+    log_y = log_softmax([0.0, 0.0], where=where)
+    np.testing.assert_array_equal(
+        log_softmax_vjp(log_y, [1.0, 1.0], where=where), [0.0, 0.0]
+    )
     # In general it equals the unmasked slice's gradient, padded with 0.
-    log_y = log_softmax([1.0, 2.0, 3.0], where=[True, True, False])
+    where = [True, True, False]
+    log_y = log_softmax([1.0, 2.0, 3.0], where=where)
     np.testing.assert_allclose(
-        log_softmax_vjp(log_y, [1.0, 0.0, 5.0]),
+        log_softmax_vjp(log_y, [1.0, 0.0, 5.0], where=where),
         np.append(log_softmax_vjp(log_softmax([1.0, 2.0]), [1.0, 0.0]), 0.0),
         rtol=1e-15,
     )

@@ -274,9 +274,15 @@ def test_fully_masked_slice_gives_zeros_and_zero_gradient():
     assert grad[0, 1] == 0.0
     ly = log_softmax(x, where=mask)
     np.testing.assert_array_equal(ly[1], [-np.inf] * 3)
-    lgrad = log_softmax_vjp(ly, g)
+    # Masks travel explicitly: with the forward's where=, the masked entry
+    # gets exactly 0; without it, log y = -inf gets the limit g_i, and only
+    # the slice that is -inf everywhere gets zeros.
+    lgrad = log_softmax_vjp(ly, g, where=mask)
     np.testing.assert_array_equal(lgrad[1], [0.0, 0.0, 0.0])
     assert lgrad[0, 1] == 0.0
+    unmasked = log_softmax_vjp(ly, g)
+    np.testing.assert_array_equal(unmasked[1], [0.0, 0.0, 0.0])
+    assert unmasked[0, 1] == g[0, 1]
     assert not np.isnan(grad).any() and not np.isnan(lgrad).any()
 
 
@@ -313,9 +319,19 @@ def test_all_minus_inf_slice_gives_zeros_without_nan():
     np.testing.assert_array_equal(log_softmax(x), [[-np.inf, -np.inf], [0.0, -np.inf]])
     g = np.array([[1.0, -2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(softmax_vjp(softmax(x), g), np.zeros((2, 2)))
-    # Row 1: the -inf entry takes no part, so its upstream 4 is left out of the
-    # sum too: [3 - 1 * 3, 0]. (Regression: it was [3 - 7, 0] = [-4, 0].)
-    np.testing.assert_array_equal(log_softmax_vjp(log_softmax(x), g), np.zeros((2, 2)))
+    # Row 1 without a mask follows the limit, as PyTorch's autograd does:
+    # g - y * sum(g) = [3 - 1 * 7, 4 - 0 * 7] = [-4, 4]. Row 0 is -inf
+    # everywhere, took no part in the forward pass, and gets zeros.
+    np.testing.assert_array_equal(
+        log_softmax_vjp(log_softmax(x), g), [[0.0, 0.0], [-4.0, 4.0]]
+    )
+    # With the mask that made the -inf explicit, the masked entry gets 0 and
+    # its upstream 4 is left out of the sum: [3 - 1 * 3, 0].
+    where = np.isfinite(x)
+    np.testing.assert_array_equal(
+        log_softmax_vjp(log_softmax(x, where=where), g, where=where),
+        np.zeros((2, 2)),
+    )
 
 
 @FAST
