@@ -54,7 +54,8 @@ def finite_logits(dtype: np.dtype, *, wide: bool = True) -> st.SearchStrategy:
 
 @st.composite
 def logit_cases(draw, dtype=None, wide=True, max_side=4):
-    dtype = np.dtype(dtype or draw(st.sampled_from([np.float16, np.float32, np.float64])))
+    floats = st.sampled_from([np.float16, np.float32, np.float64])
+    dtype = np.dtype(dtype or draw(floats))
     shape = draw(shapes(max_dims=3, max_side=max_side))
     x = draw(hnp.arrays(dtype, shape, elements=finite_logits(dtype, wide=wide)))
     axis = draw(axes_for(shape))
@@ -277,10 +278,8 @@ def _restricted_reference(func, x, g, axis, mask, log):
     """Per slice: the VJP of the slice restricted to its unmasked entries."""
     axes = tuple(range(x.ndim)) if axis is None else np.atleast_1d(axis)
     axes = tuple(int(a) % x.ndim for a in axes) if x.ndim else ()
-    rest = [a for a in range(x.ndim) if a not in axes]
-    moved = (np.moveaxis(a, axes, range(x.ndim - len(axes), x.ndim)) for a in (x, g, mask))
-    xm, gm, mm = moved
-    batch = xm.shape[: x.ndim - len(axes)]
+    last = range(x.ndim - len(axes), x.ndim)
+    xm, gm, mm = (np.moveaxis(a, axes, last) for a in (x, g, mask))
     n = int(np.prod(xm.shape[x.ndim - len(axes):], dtype=int))
     xs, gs, ms = (a.reshape(-1, n) for a in (xm, gm, mm))
     out = np.zeros_like(xs, dtype=np.float64)
@@ -296,9 +295,7 @@ def _restricted_reference(func, x, g, axis, mask, log):
         else:
             p = special.softmax(xr)
             out[row, keep] = p * (gr - np.dot(gr, p))
-    out = out.reshape(xm.shape)
-    del rest, batch
-    return np.moveaxis(out, range(x.ndim - len(axes), x.ndim), axes)
+    return np.moveaxis(out.reshape(xm.shape), last, axes)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -323,7 +320,9 @@ def test_where_gives_zeros_and_the_restricted_gradient(path, case, data):
         grad, _restricted_reference(sc.softmax, x, g, axis, mask, False), atol=1e-12
     )
     np.testing.assert_allclose(
-        log_grad, _restricted_reference(sc.log_softmax, x, g, axis, mask, True), atol=1e-12
+        log_grad,
+        _restricted_reference(sc.log_softmax, x, g, axis, mask, True),
+        atol=1e-12,
     )
     # The Jacobian is symmetric, so the JVP is the same restricted formula.
     np.testing.assert_allclose(jvp, grad, atol=1e-12)
