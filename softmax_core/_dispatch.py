@@ -3,8 +3,12 @@
 The public functions validate their arguments, then ask :func:`forward` or
 :func:`backward` here. These return ``None`` when the NumPy reference should
 run: arrays under :data:`MIN_FAST_SIZE` entries (there NumPy is quick and
-thread start-up dominates), a ``where`` mask, axes that are not adjacent (they
-cannot be merged into one axis without a copy), empty arrays, or numba missing.
+thread start-up dominates), a ``where`` mask on the forward pass, axes that are
+not adjacent (they cannot be merged into one axis without a copy), empty
+arrays, numba missing, and the edge cases the kernels do not cover: a
+temperature that is not a normal number of the dtype, ``T > 1`` with logits
+beyond half the dtype's range (the kernels shift before they scale), and
+log-probabilities of ``-inf`` in a backward pass.
 Otherwise they view the array as ``(outer, n, inner)`` without copying (a
 Fortran-ordered array is handled through its transpose; any other layout is
 copied once) and run the kernel of :mod:`softmax_core._fast`.

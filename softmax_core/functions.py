@@ -2,14 +2,24 @@
 
 Edge-case policy (shared with the backward functions):
 
-* ``where=False`` entries output 0 (log-softmax: ``-inf``) and get gradient 0.
+* ``where=False`` entries output 0 (log-softmax: ``-inf``). Masks travel
+  explicitly: pass the same ``where=`` to the VJPs and the JVP, which give
+  masked entries exactly 0. A backward pass never guesses a mask from the
+  values: without ``where=`` it follows the limit, as PyTorch's autograd
+  does (a finite logit can have a log-probability that rounds to ``-inf``).
 * A fully masked slice, or a slice of all ``-inf``, outputs zeros (log-softmax:
   ``-inf``) and gets a zero gradient, with no NaN and no warning. PyTorch gives
   NaN there; JAX (with ``where``) and Keras give 0, as we do.
 * NaN or ``+inf`` anywhere in a slice makes that whole slice NaN; other slices
   are untouched.
+* The temperature divides the logits in the order that cannot overflow, so
+  the result is ``softmax(x / T)`` whenever ``x / T`` is representable. A
+  ``T`` too small for the dtype (``1e-46`` is 0 in float32) gives the
+  ``T -> 0`` limit, the argmax one-hot (ties share equally), never NaN; a
+  ``T`` too large for it (``1e39`` in float32) is applied in float64.
 * Every finite input, including ``±1e308``, gives finite results without NumPy
-  floating-point warnings.
+  floating-point warnings, and runs clean under a caller's
+  ``np.errstate(all="raise")``: underflow to 0 is expected inside softmax.
 """
 
 from __future__ import annotations
@@ -51,7 +61,8 @@ def softmax(
         The axes each softmax normalises over. ``None`` means all axes.
     temperature : float, default 1.0
         Divides the logits; must be finite and > 0. Large values flatten the
-        distribution, small ones sharpen it towards the argmax.
+        distribution, small ones sharpen it towards the argmax (a value too
+        small for the dtype gives the argmax one-hot itself).
     where : array_like of bool, optional
         Entries that take part; broadcast to ``x.shape``. Masked entries
         output 0.
@@ -79,7 +90,9 @@ def softmax(
         \operatorname{softmax}(x)_i = \frac{e^{(x_i - m)/T}}{\sum_j e^{(x_j - m)/T}}
 
     Shifting by the maximum changes nothing mathematically but keeps every
-    exponent :math:`\le 0`, so ``exp`` cannot overflow [1]_.
+    exponent :math:`\le 0`, so ``exp`` cannot overflow [1]_. For
+    :math:`T > 1` the logits are divided first and then shifted: ``x - m``
+    overflows for logits near ``±max`` while ``x / T - m / T`` need not.
 
     References
     ----------
