@@ -237,7 +237,9 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
         st.subheader("Directional derivatives")
         st.plotly_chart(
             figures.direction_bars(
-                report.directional_analytic, report.directional_numeric
+                report.directional_analytic,
+                report.directional_numeric,
+                zero_tol=rounding.gradcheck_zero_tols(report, inputs.upstream),
             ),
             key="gradcheck-directions",
         )

@@ -595,11 +595,29 @@ def log_error_heatmap(
 
 
 def direction_bars(
-    analytic: np.ndarray, numeric: np.ndarray, *, title: str = ""
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    *,
+    title: str = "",
+    zero_tol: tuple[float, float] = (0.0, 0.0),
 ) -> go.Figure:
-    """Draw the directional derivatives: analytic ``wᵀa`` beside the numeric ones."""
+    """Draw the directional derivatives: analytic ``wᵀa`` beside the numeric ones.
+
+    `zero_tol` (analytic, numeric) works as in :func:`heatmap`: when both sides
+    are zero up to rounding, the value axis spans ±1 instead of the noise, and
+    the title says so.
+    """
     a = np.asarray(analytic, dtype=np.float64).ravel()
     n = np.asarray(numeric, dtype=np.float64).ravel()
+    all_noise = (
+        all(zero_tol)
+        and a.size > 0
+        and bool(np.isfinite(a).all() and np.isfinite(n).all())
+        and _all_small(a, zero_tol[0])
+        and _all_small(n, zero_tol[1])
+    )
+    if all_noise:
+        title = _with_note(title, zero_note(max(zero_tol)))
     labels = [f"direction {i}" for i in range(a.size)]
     fig = go.Figure(
         [
@@ -622,9 +640,11 @@ def direction_bars(
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         barmode="group",
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
         height=280,
         xaxis={"type": "category"},
         legend={"orientation": "h", "y": -0.2},
     )
+    if all_noise:
+        fig.update_yaxes(range=[-1.0, 1.0])
     return fig

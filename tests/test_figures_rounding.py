@@ -90,3 +90,22 @@ def test_grid_titles_clear_the_tick_labels_above_regression(count):
     # and every panel keeps its size whatever the number of rows
     heights = {round((d[1] - d[0]) * plot_height) for d in domains}
     assert heights == {200}
+
+
+def test_directional_noise_is_not_drawn_as_bars():
+    x = RandomSpec((2, 3, 4), seed=7).generate()
+    g = np.ones_like(x)
+    report = sc.gradcheck(x, g, 1, mode="directional")
+    fig = figures.direction_bars(
+        report.directional_analytic,
+        report.directional_numeric,
+        zero_tol=rounding.gradcheck_zero_tols(report, g),
+    )
+    assert tuple(fig.layout.yaxis.range) == (-1.0, 1.0)
+    assert "zero up to rounding" in fig.layout.title.text
+    # real derivatives keep their autoscaled axis
+    real = sc.gradcheck(x, np.random.default_rng(0).standard_normal(x.shape), 1,
+                        mode="directional")  # fmt: skip
+    fig = figures.direction_bars(real.directional_analytic, real.directional_numeric,
+                                 zero_tol=(1e-14, 1e-9))  # fmt: skip
+    assert fig.layout.yaxis.range is None
