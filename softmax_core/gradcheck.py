@@ -19,14 +19,14 @@ differences of :math:`L` in float64. Three modes trade cost for assumptions:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from softmax_core import _comparison, _numeric
 from softmax_core._floating import ignores_underflow
-from softmax_core._slices import from_slices, slice_length, to_slices
+from softmax_core._slices import to_slices
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -37,7 +37,6 @@ from softmax_core._validation import (
     result_dtype,
 )
 from softmax_core.gallery import IMPLEMENTATIONS, Implementation
-from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES
 
 __all__ = ["MODES", "REL_ERROR_FLOOR", "GradcheckReport", "gradcheck"]
 
@@ -268,109 +267,53 @@ def gradcheck(
     >>> bug.verdict[:5]
     'FAIL:'
     """
-    func = "gradcheck"
-    raw = np.asarray(x)
-    a = as_float_array(x, "x", func)
-    g = as_float_array(upstream, "upstream", func)
-    check_same_shape(a, g, ("x", "upstream"), func)
-    if not np.isfinite(a).all():
-        raise ValueError(
-            f"{func}: x holds NaN or inf; a gradient cannot be checked there "
-            "(finite differences need finite neighbours)"
-        )
-    if not np.isfinite(g).all():
-        raise ValueError(f"{func}: upstream holds NaN or inf; it must be finite")
-    axes = normalize_axes(axis, a.shape, func)
-    t = check_temperature(temperature, func)
+    a, g, axes, t = _check_point(x, upstream, axis, temperature)
     if mode not in MODES:
         raise ValueError(
-            f"{func}: mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}"
+            f"gradcheck: mode must be one of {', '.join(map(repr, MODES))}; "
+            f"got {mode!r}"
         )
-    impl, impl_name = _resolve(implementation)
+    impl, name = _resolve(implementation)
     # The analytic side runs in the input's own dtype (float16 stays float16).
-    work = result_dtype(raw.dtype)
-    tol_atol, tol_rtol = _TOLERANCES[work.itemsize]
-    atol = tol_atol if atol is None else _non_negative(atol, "atol")
-    rtol = tol_rtol if rtol is None else _non_negative(rtol, "rtol")
-    base = _BASE_STEP if eps is None else _step(eps)
-    if isinstance(n_directions, bool) or not isinstance(n_directions, int):
-        raise TypeError(f"{func}: n_directions must be an int; got {n_directions!r}")
-    if n_directions < 1:
-        raise ValueError(f"{func}: n_directions must be >= 1; got {n_directions}")
+    work = result_dtype(np.asarray(x).dtype)
+    default_atol, default_rtol = _TOLERANCES[work.itemsize]
+    atol = default_atol if atol is None else _non_negative(atol, "atol")
+    rtol = default_rtol if rtol is None else _non_negative(rtol, "rtol")
+    base = _BASE_STEP if eps is None else _positive_step(eps)
+    _check_directions(n_directions)
 
-    forward, backward = _with_temperature(impl, axis, t)
-    x64 = a.astype(np.float64)
-    g64 = g.astype(np.float64)
-    step = _steps(x64, axes, base)
-
-    calls = 0
-
-    def loss_terms(point: FloatArray) -> FloatArray:
-        """``f(point)`` in float64, counting calls (a counter that survives)."""
-        nonlocal calls
-        calls += 1
-        out = np.asarray(forward(point.copy()))
-        if out.shape != point.shape:
-            raise ValueError(
-                f"{func}: {impl_name}.forward returned shape {out.shape} for an "
-                f"input of shape {point.shape}; they must match"
-            )
-        return out.astype(np.float64)
-
+    forward, backward = _numeric.with_temperature(impl, axis, t)
+    f = _CountingForward(forward, name)
     # The gallery's forwards take a stack of points along a new first axis
     # (the softmax axes shifted by one): one call instead of 2n. A user's
     # implementation is called point by point, as it may assume its shape.
-    batch_forward = (
-        _batched_forward(impl, axes, t)
-        if any(impl is entry for entry in IMPLEMENTATIONS.values()) and axes
-        else None
-    )
-
-    def batch_terms(points: FloatArray) -> FloatArray:
-        """``f`` of each ``points[j]`` in float64, counting each point."""
-        nonlocal calls
-        assert batch_forward is not None
-        calls += points.shape[0]
-        # No defensive copy: the gallery's forwards do not write to their input.
-        out = np.asarray(batch_forward(points))
-        if out.shape != points.shape:  # pragma: no cover - the gallery's own code
-            raise ValueError(f"{func}: {impl_name}.forward broke a batch of points")
-        return out.astype(np.float64, copy=False)
-
-    loss_terms_batch = batch_terms if batch_forward is not None else None
+    if axes and any(impl is entry for entry in IMPLEMENTATIONS.values()):
+        f.batch = _numeric.batched_forward(impl, axes, t)
+    x64, g64 = a.astype(np.float64), g.astype(np.float64)
+    step = _numeric.steps(x64, axes, base)
 
     # A user's forward or backward may overflow or divide by zero: report the
     # non-finite values in the verdict rather than as warnings.
     with np.errstate(all="ignore"):
-        analytic = np.asarray(
-            backward(a.astype(work, copy=True), g.astype(work, copy=True))
-        )
+        analytic = np.asarray(backward(a.astype(work), g.astype(work)))
         if analytic.shape != a.shape:
             raise ValueError(
-                f"{func}: {impl_name}.backward returned shape {analytic.shape} for "
+                f"gradcheck: {name}.backward returned shape {analytic.shape} for "
                 f"x of shape {a.shape}; they must match"
             )
-        a64: FloatArray = analytic.astype(np.float64)
-        ref_a: FloatArray
-        ref_n: FloatArray
-        jacobians: FloatArray | None = None
-        dir_a: FloatArray | None = None
-        dir_n: FloatArray | None = None
-        numeric: FloatArray | None
+        a64 = analytic.astype(np.float64)
+        numeric: FloatArray | None = None
+        jacobians = dir_a = dir_n = None
         if mode == "sliced":
-            numeric, jacobians = _sliced(
-                loss_terms, x64, g64, step, axes, batch=loss_terms_batch
-            )
-            ref_a, ref_n = a64, numeric
+            numeric, jacobians = _numeric.sliced(f, x64, g64, step, axes, f.batch)
         elif mode == "elementwise":
-            numeric = _elementwise(loss_terms, x64, g64, step)
-            ref_a, ref_n = a64, numeric
+            numeric = _numeric.elementwise(f, x64, g64, step)
         else:
-            numeric = None
-            dir_a, dir_n = _directional(
-                loss_terms, x64, g64, a64, step, base, seed, n_directions
+            dir_a, dir_n = _numeric.directional(
+                f, x64, g64, a64, step, base, seed, n_directions
             )
-            ref_a, ref_n = dir_a, dir_n
+        ref_a, ref_n = (a64, numeric) if numeric is not None else (dir_a, dir_n)
+        assert ref_a is not None and ref_n is not None
         abs_error = np.abs(ref_a - ref_n)
         scale = np.maximum(np.maximum(np.abs(ref_a), np.abs(ref_n)), REL_ERROR_FLOOR)
         rel_error = abs_error / scale
@@ -378,16 +321,12 @@ def gradcheck(
         passed = finite and bool(np.all(abs_error <= atol + rtol * np.abs(ref_n)))
         max_abs = float(np.max(abs_error, initial=0.0))
         max_rel = float(np.max(rel_error, initial=0.0))
-        norm_rel = _norm_rel(ref_a, ref_n)
-        slice_max = (
-            None
-            if mode == "directional"
-            else np.max(to_slices(abs_error, axes), axis=-1, initial=0.0)
-        )
+        norm_rel = _comparison.norm_rel(ref_a, ref_n)
+        slice_max = None
+        if mode != "directional":
+            slice_max = np.max(to_slices(abs_error, axes), axis=-1, initial=0.0)
 
-    # Past ~1e14 the ulp floor, not eps, sets the step: say so if the check fails.
-    coarse = float(np.max(4.0 * np.spacing(np.abs(x64)), initial=0.0)) > 1e-3
-    verdict = _verdict(
+    verdict = _comparison.verdict(
         passed=passed,
         finite=finite,
         analytic=ref_a,
@@ -400,7 +339,8 @@ def gradcheck(
         rtol=rtol,
         mode=mode,
     )
-    if coarse and not passed:
+    # Past ~1e14 the ulp floor, not eps, sets the step: say so if the check fails.
+    if not passed and float(np.max(4.0 * np.spacing(np.abs(x64)), initial=0.0)) > 1e-3:
         verdict += (
             f" (or the logits are too large: near {float(np.max(np.abs(x64))):.0e} "
             "the float64 grid is too coarse for finite differences)"
@@ -415,10 +355,10 @@ def gradcheck(
         norm_rel_error=norm_rel,
         slice_max_error=slice_max,
         passed=passed,
-        n_evaluations=calls,
+        n_evaluations=f.calls,
         step=step,
         mode=mode,
-        implementation=impl_name,
+        implementation=name,
         verdict=verdict,
         atol=atol,
         rtol=rtol,
@@ -430,127 +370,74 @@ def gradcheck(
     )
 
 
-# --- the three numeric gradients ----------------------------------------------
+class _CountingForward:
+    """The forward pass in float64, counting evaluations (a counter that survives).
 
-_Forward = Callable[[FloatArray], FloatArray]
-
-
-#: Largest stack of perturbed copies of x handled at once (one batched call).
-_BATCH_BYTES = 32 * 1024 * 1024
-
-
-def _sliced(
-    f: _Forward,
-    x: FloatArray,
-    g: FloatArray,
-    step: FloatArray,
-    axes: tuple[int, ...],
-    *,
-    batch: _Forward | None = None,
-) -> tuple[FloatArray, FloatArray | None]:
-    """Numeric gradient with 2n evaluations, plus the numeric slice Jacobians.
-
-    Evaluation ``k`` moves entry ``k`` of every slice at once, by ``±h``:
-    slices do not interact, so ``(f(x + h e_k) - f(x - h e_k)) / 2h`` gives
-    column ``k`` of every slice's Jacobian. The points go to `batch` (a
-    forward that takes a stack of points along a new first axis) many at a
-    time; without one, to `f` one by one.
+    Calling it evaluates one point; :attr:`batch`, when set, a stack of points
+    along a new first axis in one call of the implementation.
     """
-    if batch is None:
-        batch = lambda points: np.stack([f(point) for point in points])  # noqa: E731
-    shape = x.shape
-    xs = to_slices(x, axes)  # batch_shape + (n,)
-    n = slice_length(shape, axes)
-    slices = math.prod(xs.shape[:-1])  # not reshape(-1, n): n may be 0
-    flat_x, flat_g, flat_h = (
-        to_slices(a, axes).reshape(slices, n) for a in (x, g, step)
-    )
-    realised = (flat_x + flat_h) - (flat_x - flat_h)  # not 2h exactly
-    numeric = np.zeros((slices, n))
-    keep = xs.size * n * 8 <= DEFAULT_MAX_JACOBIAN_BYTES
-    stacked_axes = tuple(a + 1 for a in axes)
-    per_call = max(1, _BATCH_BYTES // (2 * 8 * max(1, flat_x.size)))
-    parts: list[FloatArray] = []
-    for k0 in range(0, n, per_call):
-        ks = np.arange(k0, min(n, k0 + per_call))
-        m = ks.size
-        # points[j] moves entry ks[j] of every slice up; points[m + j], down.
-        points = np.empty((2 * m, slices, n))
-        points[:] = flat_x
-        points[np.arange(m), :, ks] += flat_h[:, ks].T
-        points[m + np.arange(m), :, ks] -= flat_h[:, ks].T
-        stacked = from_slices(
-            points.reshape((2 * m,) + xs.shape), (2 * m,) + shape, stacked_axes
-        )
-        out = to_slices(batch(stacked), stacked_axes).reshape(2 * m, slices, n)
-        # columns[j, s]: column ks[j] of slice s's Jacobian, d f_i / d x_k.
-        columns = out[:m] - out[m:]
-        columns /= realised[:, ks].T[:, :, None]
-        # Each slice's own loss only: the other slices' outputs did not move.
-        numeric[:, ks] = np.einsum("jsi,si->sj", columns, flat_g)
-        if keep:
-            parts.append(columns)
-    jac: FloatArray | None = None
-    if keep:
-        # (k, slice, i) -> (slice, i, k): entry [..., i, k] is d f_i / d x_k
-        columns = np.concatenate(parts) if parts else np.zeros((0, slices, n))
-        jac = np.moveaxis(columns, 0, -1).reshape(xs.shape + (n,))
-    return from_slices(numeric.reshape(xs.shape), shape, axes), jac
 
+    def __init__(self, forward: _numeric.Forward, name: str) -> None:
+        self._forward = forward
+        self._name = name
+        self.calls = 0
+        self._batch: _numeric.Forward | None = None
 
-def _elementwise(
-    f: _Forward, x: FloatArray, g: FloatArray, step: FloatArray
-) -> FloatArray:
-    """Numeric gradient one element at a time: 2 · size evaluations."""
-    numeric = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[i] += step[i]
-        minus[i] -= step[i]
-        realised = plus[i] - minus[i]
-        numeric[i] = np.sum(g * (f(plus) - f(minus))) / realised
-    return numeric
+    def __call__(self, point: FloatArray) -> FloatArray:
+        self.calls += 1
+        out = np.asarray(self._forward(point.copy()))
+        if out.shape != point.shape:
+            raise ValueError(
+                f"gradcheck: {self._name}.forward returned shape {out.shape} for "
+                f"an input of shape {point.shape}; they must match"
+            )
+        return out.astype(np.float64)
 
+    @property
+    def batch(self) -> _numeric.Forward | None:
+        """One call for a stack of points, or None: then point by point."""
+        return None if self._batch is None else self._stacked
 
-def _directional(
-    f: _Forward,
-    x: FloatArray,
-    g: FloatArray,
-    analytic: FloatArray,
-    step: FloatArray,
-    base: float,
-    seed: int,
-    n_directions: int,
-) -> tuple[FloatArray, FloatArray]:
-    """``wᵀa`` and the central difference along ``w``, one per random direction."""
-    rng = np.random.default_rng(seed)
-    dir_a = np.zeros(n_directions)
-    dir_n = np.zeros(n_directions)
-    for d in range(n_directions):
-        u = rng.standard_normal(x.shape)
-        plus, minus = x + step * u, x - step * u
-        # The direction the forward pass really saw, scaled back by 1 / (2 eps).
-        w = (plus - minus) / (2.0 * base)
-        dir_a[d] = np.sum(analytic * w)
-        dir_n[d] = np.sum(g * (f(plus) - f(minus))) / (2.0 * base)
-    return dir_a, dir_n
+    @batch.setter
+    def batch(self, forward: _numeric.Forward) -> None:
+        self._batch = forward
+
+    def _stacked(self, points: FloatArray) -> FloatArray:
+        assert self._batch is not None
+        self.calls += points.shape[0]
+        # No defensive copy: the gallery's forwards do not write to their input.
+        out = np.asarray(self._batch(points))
+        if out.shape != points.shape:  # pragma: no cover - the gallery's own code
+            raise ValueError(f"gradcheck: {self._name}.forward broke a batch")
+        return out.astype(np.float64, copy=False)
 
 
 # --- helpers ------------------------------------------------------------------
 
 
-def _steps(x: FloatArray, axes: tuple[int, ...], base: float) -> FloatArray:
-    """Return ``h = base · max(1, |x - max(slice)|)``, at least 4 ulps of ``x``.
+def _check_point(
+    x: ArrayLike, upstream: ArrayLike, axis: Axis, temperature: float
+) -> tuple[FloatArray, FloatArray, tuple[int, ...], float]:
+    """Validate the point, the upstream gradient, the axes and the temperature."""
+    a = as_float_array(x, "x", "gradcheck")
+    g = as_float_array(upstream, "upstream", "gradcheck")
+    check_same_shape(a, g, ("x", "upstream"), "gradcheck")
+    if not np.isfinite(a).all():
+        raise ValueError(
+            "gradcheck: x holds NaN or inf; a gradient cannot be checked there "
+            "(finite differences need finite neighbours)"
+        )
+    if not np.isfinite(g).all():
+        raise ValueError("gradcheck: upstream holds NaN or inf; it must be finite")
+    axes = normalize_axes(axis, a.shape, "gradcheck")
+    return a, g, axes, check_temperature(temperature, "gradcheck")
 
-    Softmax sees only differences within a slice, so the scale of its
-    curvature is the distance from the slice max, not ``|x|``: for logits near
-    ``1e8`` a step of ``base · |x| ≈ 600`` would jump across the whole function.
-    The ulp floor keeps ``x ± h`` distinct from ``x`` when ``|x|`` is huge.
-    """
-    top = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-    h = base * np.maximum(1.0, np.abs(x - top))
-    result: FloatArray = np.maximum(h, 4.0 * np.spacing(np.abs(x)))
-    return result
+
+def _check_directions(n_directions: int) -> None:
+    if isinstance(n_directions, bool) or not isinstance(n_directions, int):
+        raise TypeError(f"gradcheck: n_directions must be an int; got {n_directions!r}")
+    if n_directions < 1:
+        raise ValueError(f"gradcheck: n_directions must be >= 1; got {n_directions}")
 
 
 def _resolve(implementation: str | Implementation) -> tuple[Implementation, str]:
@@ -582,101 +469,6 @@ def _resolve(implementation: str | Implementation) -> tuple[Implementation, str]
     return implementation, name
 
 
-def _with_temperature(
-    impl: Implementation, axis: Axis, t: float
-) -> tuple[_Forward, Callable[[FloatArray, FloatArray], FloatArray]]:
-    """Bind `axis` and apply the temperature by the chain rule.
-
-    ``softmax(x / T)`` has gradient ``(1 / T) · backward(x / T, g)``.
-    """
-    if t == 1.0:
-        return (
-            lambda p: impl.forward(p, axis),
-            lambda p, up: impl.backward(p, up, axis),
-        )
-    return (
-        lambda p: impl.forward(p / t, axis),
-        lambda p, up: np.asarray(impl.backward(p / t, up, axis)) / t,
-    )
-
-
-def _batched_forward(impl: Implementation, axes: tuple[int, ...], t: float) -> _Forward:
-    """``impl.forward`` of a stack of points along a new first axis."""
-    stacked_axes = tuple(a + 1 for a in axes)
-    if t == 1.0:
-        return lambda points: impl.forward(points, stacked_axes)
-    return lambda points: impl.forward(points / t, stacked_axes)
-
-
-def _norm_rel(a: FloatArray, n: FloatArray) -> float:
-    """Return ``‖a - n‖ / (‖a‖ + ‖n‖)``, or 0 when both norms are 0."""
-    denominator = float(np.linalg.norm(a) + np.linalg.norm(n))
-    numerator = float(np.linalg.norm(a - n))
-    if denominator == 0.0 and numerator == 0.0:
-        return 0.0
-    return numerator / denominator
-
-
-def _verdict(
-    *,
-    passed: bool,
-    finite: bool,
-    analytic: FloatArray,
-    numeric: FloatArray,
-    abs_error: FloatArray,
-    max_abs: float,
-    max_rel: float,
-    norm_rel: float,
-    atol: float,
-    rtol: float,
-    mode: str,
-) -> str:
-    """One human line summarising the check."""
-    what = "directional derivatives" if mode == "directional" else "gradients"
-    if not finite:
-        parts = [
-            f"the {name} {what[:-1]} ({_count_bad(arr)})"
-            for name, arr in (("analytic", analytic), ("numeric", numeric))
-            if not np.isfinite(arr).all()
-        ]
-        return (
-            f"FAIL: non-finite values (NaN or inf) in {' and '.join(parts)}: the "
-            "forward or backward pass overflowed or produced NaN, so no error can "
-            "be measured"
-        )
-    if abs_error.size == 0:
-        return "PASS: nothing to compare (the array is empty)"
-    if passed:
-        scale = max(float(np.max(np.abs(numeric))), float(np.max(np.abs(analytic))))
-        if scale <= atol:
-            return (
-                f"PASS: analytic and numeric {what} agree (max abs error "
-                f"{max_abs:.1e}); the gradient is zero, so relative errors only "
-                "compare rounding noise"
-            )
-        return (
-            f"PASS: analytic and numeric {what} agree (max rel error {max_rel:.1e}, "
-            f"norm rel error {norm_rel:.1e})"
-        )
-    bad = abs_error > atol + rtol * np.abs(numeric)
-    where = tuple(
-        int(i) for i in np.unravel_index(int(np.argmax(abs_error)), abs_error.shape)
-    )
-    location = f"direction {where[0]}" if mode == "directional" else f"index {where}"
-    unit = "directions" if mode == "directional" else "entries"
-    return (
-        f"FAIL: analytic and numeric {what} disagree: norm rel error "
-        f"{norm_rel:.2g}, max rel error {max_rel:.2g}, {int(bad.sum())} of "
-        f"{bad.size} {unit} out of tolerance, worst at {location}: the backward "
-        "pass is wrong"
-    )
-
-
-def _count_bad(a: FloatArray) -> str:
-    bad = int(np.count_nonzero(~np.isfinite(a)))
-    return f"{bad} of {a.size} entries"
-
-
 def _non_negative(value: float, name: str) -> float:
     v = float(value)
     if not math.isfinite(v) or v < 0:
@@ -684,7 +476,7 @@ def _non_negative(value: float, name: str) -> float:
     return v
 
 
-def _step(value: float) -> float:
+def _positive_step(value: float) -> float:
     v = float(value)
     if not math.isfinite(v) or v <= 0:
         raise ValueError(f"gradcheck: eps must be finite and > 0; got {value!r}")
