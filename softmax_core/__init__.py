@@ -24,6 +24,7 @@ from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
 from softmax_core.parsing import format_array, load_array_file, parse_array
+from softmax_core.reference import reference_source
 from softmax_core.stability import (
     DtypeResult,
     NaiveSweep,
@@ -67,6 +68,8 @@ __all__ = [
     "format_array",
     "load_array_file",
     "parse_array",
+    # reference: the code behind each public function, as text
+    "reference_source",
     # explain: one slice's backward pass step by step
     "JacobianSummary",
     "VjpLatex",

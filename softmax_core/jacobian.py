@@ -94,8 +94,12 @@ def slice_jacobians(
             f"MiB; pick fewer softmax axes or a smaller array (the VJP needs no "
             f"Jacobian)"
         )
-    s = to_slices(yy, axes)
-    jac: FloatArray = -s[..., :, None] * s[..., None, :]
+    return cast_result(_slice_jacobians(to_slices(yy, axes), t), out_dtype)
+
+
+def _slice_jacobians(y: FloatArray, t: float) -> FloatArray:
+    """NumPy reference: ``(diag(y) - y yᵀ) / T`` for each row of ``y`` (..., n)."""
+    jac: FloatArray = -y[..., :, None] * y[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)  # a writable view of the diagonal
-    diagonal += s
-    return cast_result(divide_by_temperature(jac, t), out_dtype)
+    diagonal += y
+    return divide_by_temperature(jac, t)
