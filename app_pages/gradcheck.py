@@ -392,14 +392,15 @@ def check_section(inputs: Inputs) -> None:
         slice_table(inputs, report)
 
     views.how_it_works(
-        sc.gradcheck,
+        "gradcheck",
         entry.backward,
-        sc.softmax_vjp,
-        sc.slice_jacobians,
+        "softmax_vjp",
+        "slice_jacobians",
         intro=(
             f"`gradcheck` runs `{impl}`'s backward pass and central differences of "
-            "its forward pass. The reference VJP is `softmax_vjp`; the Jacobians "
-            "come from `slice_jacobians`."
+            "its forward pass: `steps` picks each entry's step and `sliced` moves "
+            "entry k of every slice at once (2n forward passes). The reference VJP "
+            "is `softmax_vjp`; the Jacobians come from `slice_jacobians`."
         ),
     )
     results = {}

@@ -11,7 +11,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import softmax_core as sc
 from softmax_app import arrayview, compute, figures, urlstate, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_core.functions import _log_softmax, _shifted
 
 #: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
 SCALES = (
@@ -318,10 +317,10 @@ def stability_sections(inputs: Inputs) -> None:
         underflow_section(inputs, naive_log, stable_log, view)
         dtype_section(inputs, results)
         views.how_it_works(
-            sc.naive_softmax,
-            _shifted,
-            sc.naive_log_softmax,
-            _log_softmax,
+            "naive_softmax",
+            "softmax",
+            "naive_log_softmax",
+            "log_softmax",
             intro=(
                 "The naive versions live in `softmax_core.stability` only to be shown "
                 "failing. The real ones shift by each slice's maximum (`_shifted`) "

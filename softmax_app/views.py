@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -11,10 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import softmax_core as sc
 from softmax_app import compute
 from softmax_app.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.panel import Inputs
 from softmax_app.snippets import Check, snippets
+from softmax_core.reference import function_source
 
 __all__ = [
     "array_table",
@@ -187,11 +188,20 @@ def _as_csv(get: Callable[[], np.ndarray]) -> bytes:
     return to_csv_bytes(get()) or b""
 
 
-def how_it_works(*functions: Callable[..., Any], intro: str = "") -> None:
-    """Draw the "How it works" expander: the source of the core code behind it."""
+def how_it_works(*items: str | Callable[..., Any], intro: str = "") -> None:
+    """Draw the "How it works" expander: the code behind the page, no docstrings.
+
+    A string names a public function of ``softmax_core`` and shows its short
+    reference implementation (:func:`softmax_core.reference_source`); a
+    callable (a gallery entry's backward pass) shows its own source.
+    """
     with st.expander("How it works"):
         if intro:
             st.markdown(intro)
-        for function in functions:
-            st.caption(f"`{function.__module__}.{function.__qualname__}`")
-            st.code(inspect.getsource(function), language="python")
+        for item in items:
+            if isinstance(item, str):
+                st.caption(f"the NumPy reference behind `softmax_core.{item}`")
+                st.code(sc.reference_source(item), language="python")
+            else:
+                st.caption(f"`{item.__qualname__}`")
+                st.code(function_source(item), language="python")

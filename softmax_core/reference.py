@@ -22,7 +22,7 @@ from typing import Any
 
 from softmax_core import _numeric, backward, functions, jacobian, stability
 
-__all__ = ["REFERENCES", "reference_source"]
+__all__ = ["REFERENCES", "function_source", "reference_source"]
 
 #: Public function name -> the reference functions that compute it, in reading
 #: order.
@@ -64,11 +64,17 @@ def reference_source(name: str) -> str:
         raise ValueError(
             f"reference_source: no reference for {name!r}; valid names are {valid}"
         ) from None
-    return "\n\n".join(_without_docstring(f) for f in functions_)
+    return "\n\n".join(function_source(f) for f in functions_)
 
 
-def _without_docstring(function: Callable[..., Any]) -> str:
-    """Return the source of `function` without its docstring and decorators."""
+def function_source(function: Callable[..., Any]) -> str:
+    """Return the source of `function` without its docstring and decorators.
+
+    Raises
+    ------
+    TypeError
+        If the source of `function` cannot be found (a builtin, a lambda).
+    """
     source = textwrap.dedent(inspect.getsource(function))
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.FunctionDef)
