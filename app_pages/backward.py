@@ -228,6 +228,8 @@ if y is not None and dx is not None:
         f"{n_slices:,} slice(s) of n = {n:,}, T = {t:g}, "
         f"upstream gradient `{inputs.g_text if len(inputs.g_text) <= 60 else 'array'}`."
     )
+    if inputs.g_note:
+        st.info(inputs.g_note, icon="↪️")
     constant_upstream(inputs, dx)
 
     stack = None

@@ -98,6 +98,9 @@ class Inputs:
     temperature: float
     upstream: np.ndarray
     g_text: str
+    #: Set when the panel replaced a g that no longer fitted x: says so, for
+    #: pages that show the gradient (the panel shows it under the g box too).
+    g_note: str = ""
 
     @property
     def axis_arg(self) -> int | tuple[int, ...] | None:
@@ -573,7 +576,9 @@ def _input_widgets() -> tuple[Inputs | None, tuple[Problem, ...]]:
         return None, found
     axis_text = "none" if x.ndim == 0 else str(st.session_state[_AXIS_ASKED]).strip()
     g_text = str(st.session_state["g"])
-    return Inputs(x, x_text, axes, axis_text, t, upstream, g_text), found
+    note = st.session_state.get(_G_NOTE)
+    g_note = "" if note is None else str(note[0])
+    return Inputs(x, x_text, axes, axis_text, t, upstream, g_text, g_note), found
 
 
 def _grid_frame(x: np.ndarray) -> Any:

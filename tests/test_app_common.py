@@ -239,6 +239,8 @@ def test_stale_g_is_replaced_visibly_when_x_changes_shape_regression():
     summary = " ".join(m.value for m in at.main.markdown)
     assert "upstream gradient `onehot`" in summary
     assert "[[1,0],[0,1]]" not in summary
+    # The page says it too, beside the summary (the sidebar may be closed).
+    assert any(i.value == note for i in at.main.info)
     # The note goes once the learner types a g of their own.
     at.text_input(key="g").input("[[1, 0, 0], [0, 1, 0]]").run()
     assert errors(at) == [] and next_to(at, "g")[0] != "info"

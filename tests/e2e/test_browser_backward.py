@@ -46,3 +46,16 @@ def test_constant_upstream_gives_zero_and_temperature_scales(app):
         assert app.chart_data_equal(app.charts(again), app.charts(page))
     finally:
         other.close()
+
+
+def test_new_x_replaces_a_stale_g_visibly(app):
+    page = app.open("backward", **LINK)
+    app.set_x(page, "[[1, 2, 3], [4, 5, 6]]")
+    assert not app.errors(page)
+    g_box = page.get_by_label("g: upstream gradient", exact=True)
+    assert g_box.input_value() == "onehot"
+    text = app.main_text(page)
+    assert "upstream gradient onehot" in text and "g is now onehot" in text
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    onehot = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    assert app.shows_array(page, vjp(x, onehot, 1))

@@ -56,3 +56,34 @@ def test_attention_preset_renders_a_4d_input(app):
     # Whatever 2-D view is drawn, its rows are probability distributions.
     views = [a for a in app.chart_arrays(page) if a.ndim == 2 and (a >= 0).all()]
     assert any(np.allclose(a.sum(axis=-1), 1.0) for a in views)
+
+
+def test_copy_link_box_restores_the_slice_and_view_in_a_new_session(app):
+    # The box's link is absolute only in a browser (st.context.url): AppTest
+    # sees a relative one.
+    page = app.open("explore", x="random(2, 3, 4; seed=0)", axis="0,2")
+    slice_box = page.get_by_label("slice: index in dim 1", exact=True)
+    app.change(page, lambda: (slice_box.fill("2"), slice_box.press("Enter")))
+    view_box = page.get_by_label("index in dim 0", exact=True)
+    app.change(page, lambda: (view_box.fill("1"), view_box.press("Enter")))
+    box = page.locator('[data-testid="stSidebarContent"] [data-testid="stCode"]')
+    link = box.inner_text().strip()
+    assert link.startswith(app.url + "/explore?")
+    assert "slice=2" in link and "view=1,2@1" in link and "axis=0,2" in link
+    other = app.new_context()
+    try:
+        again = app.open_url(link, context=other)
+        assert app.chart_data_equal(app.charts(again), app.charts(page))
+        assert not app.errors(again)
+    finally:
+        other.close()
+
+
+def test_unreadable_x_draws_nothing_and_an_example_loads(app):
+    page = app.open("explore", charts=0, x="[[1,2],[3]]")
+    assert any(m.startswith("x:") for m in app.errors(page))
+    assert "shows nothing until the input is fixed" in app.main_text(page)
+    assert app.charts(page) == []
+    app.change(page, lambda: page.get_by_role("button", name="Load an example").click())
+    assert app.shows_array(page, softmax(CLASSIC, axis=1))
+    assert not app.errors(page)
