@@ -33,8 +33,8 @@ def share_box() -> None:
         st.subheader("Copy link")
         st.code(share_url(), language=None, wrap_lines=True)
         note = (
-            "The copy button is at the box's top right. The link opens this "
-            "page with these inputs, this slice and this view."
+            "Point at the box and click its copy icon (top right). The link "
+            "opens this page with these inputs, this slice and this view."
         )
         if str(st.query_params.get("x", "")).startswith("upload:"):
             note += " Uploaded files are not part of links: share the file too."
