@@ -439,3 +439,42 @@ def test_large_upload_is_kept_in_the_session_not_the_url():
     np.testing.assert_array_equal(at.session_state["_inputs"].x, a)
     at.run()  # still there on the next run
     np.testing.assert_array_equal(at.session_state["_inputs"].x, a)
+
+
+# --- page-local URL parameters ------------------------------------------------
+
+
+def _page_with_a_local_parameter():
+    import streamlit as st
+
+    from softmax_app import urlstate
+
+    def read(text):
+        value = float(text)
+        if not 0 < value < 1:
+            raise ValueError("it must be between 0 and 1")
+        return value
+
+    problem = urlstate.seed_widget("eps", "eps-box", read)
+    st.session_state.setdefault("eps-box", 0.5)
+    st.number_input("eps", key="eps-box")
+    if problem:
+        st.warning(problem)
+    urlstate.publish("eps", f"{st.session_state['eps-box']:g}", "0.5")
+    urlstate.finish_run()
+
+
+@pytest.mark.parametrize(
+    ("given", "value", "warning"), [("0.25", 0.25, None), ("7", 0.5, "between")]
+)
+def test_seed_widget_reads_a_page_parameter_once(given, value, warning):
+    at = AppTest.from_function(_page_with_a_local_parameter)
+    at.query_params["eps"] = given
+    at.run()
+    assert at.number_input(key="eps-box").value == value
+    assert [w.value for w in at.warning] == (
+        [] if warning is None else [f"**eps** = {given!r}: it must be between 0 and 1"]
+    )
+    at.number_input(key="eps-box").set_value(0.125).run()
+    assert at.number_input(key="eps-box").value == 0.125  # the URL is not re-read
+    assert at.query_params["eps"] == "0.125"

@@ -5,6 +5,8 @@ Reference numbers come from scipy's softmax, never from the page's own code.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -308,3 +310,40 @@ def test_large_input_tables_are_cropped_and_say_so():
     )
     # (the page already crops its view to 100 x 100 for the heatmaps)
     assert any("first 30 x 30 of 100 x 100" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("shape", "view"),
+    [
+        ((2, 3, 4), (0, 2, (1,))),
+        ((2, 3, 4, 5), (3, 1, (1, 2))),
+        ((2, 3, 4), (1, 2, (0,))),
+    ],
+)
+def test_view_text_round_trips(shape, view):
+    text = arrayview.format_view(view)
+    assert arrayview.parse_view(text, shape) == view
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("0,0@1", "two different dims"),
+        ("0,3@1", "two different dims"),
+        ("0,2", "one index for each other dim"),
+        ("0,2@3", "index 3 is out of range for dim 1 (length 3)"),
+        ("a,b@1", "must be whole numbers"),
+    ],
+)
+def test_view_text_errors_say_what_does_not_fit(text, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        arrayview.parse_view(text, (2, 3, 4))
+
+
+def test_slice_text_round_trips_and_errors():
+    assert arrayview.parse_slice("1,2", (2, 3, 4), (1,)) == (1, 2)
+    assert arrayview.format_slice((1, 2)) == "1,2"
+    with pytest.raises(ValueError, match="index 4 is out of range for dim 2"):
+        arrayview.parse_slice("1,4", (2, 3, 4), (1,))
+    with pytest.raises(ValueError, match="one index for each dim"):
+        arrayview.parse_slice("1", (2, 3, 4), (1,))
