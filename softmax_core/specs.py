@@ -31,6 +31,7 @@ __all__ = [
     "parse_random_spec",
 ]
 
+
 class Preset(NamedTuple):
     """A named example: every input of the panel, so loading one sets them all."""
 
