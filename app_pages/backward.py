@@ -9,7 +9,7 @@ import softmax_core as sc
 from softmax_app import arrayview, compute, figures, views
 from softmax_app.panel import Inputs, current_inputs
 from softmax_core import explain
-from softmax_core._slices import batch_shape, slice_length, to_slices
+from softmax_core.slices import batch_shape, slice_length, to_slices
 
 #: Jacobian heatmaps are drawn up to this slice length; above, a summary.
 MAX_HEATMAP_N = 64

@@ -8,8 +8,8 @@ import streamlit as st
 import softmax_core as sc
 from softmax_app import arrayview, compute, figures, readings, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_core._slices import batch_shape, slice_length
 from softmax_core.functions import _shifted, _softmax, softmax
+from softmax_core.slices import batch_shape, slice_length
 
 #: Heatmaps and tables show at most this many rows and columns of the view.
 MAX_VIEW = 100

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from softmax_app import urlstate
-from softmax_core._slices import batch_shape, to_slices
+from softmax_core.slices import batch_shape, to_slices
 
 View = tuple[int, int, tuple[int, ...]]
 

@@ -267,7 +267,7 @@ def slice_labels(shape: tuple[int, ...], axes: tuple[int, ...]) -> list[str]:
     """Labels for the entries of one flattened softmax slice, in slice order.
 
     One axis gives ``0, 1, ...``; several give index tuples, in the C order
-    that ``softmax_core._slices.to_slices`` flattens them in.
+    that ``softmax_core.slices.to_slices`` flattens them in.
 
     Examples
     --------

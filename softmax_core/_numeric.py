@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from softmax_core._slices import from_slices, slice_length, to_slices
 from softmax_core._validation import Axis, FloatArray
 from softmax_core.gallery import Implementation
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES
+from softmax_core.slices import from_slices, slice_length, to_slices
 
 __all__ = [
     "Forward",

@@ -25,7 +25,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from softmax_core._floating import ignores_underflow
-from softmax_core._slices import batch_shape, to_slices
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -36,6 +35,7 @@ from softmax_core._validation import (
 )
 from softmax_core.backward import softmax_vjp
 from softmax_core.jacobian import slice_jacobians
+from softmax_core.slices import batch_shape, to_slices
 
 __all__ = [
     "FINE_REL_ERROR",

@@ -31,11 +31,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from softmax_core._slices import batch_shape, from_slices, to_slices
 from softmax_core._validation import Axis, FloatArray, normalize_axes
 from softmax_core.backward import softmax_vjp
 from softmax_core.functions import softmax
 from softmax_core.jacobian import slice_jacobians
+from softmax_core.slices import batch_shape, from_slices, to_slices
 
 __all__ = ["IMPLEMENTATIONS", "GalleryEntry", "Implementation"]
 

@@ -26,7 +26,6 @@ from numpy.typing import ArrayLike
 
 from softmax_core import _comparison, _numeric
 from softmax_core._floating import ignores_underflow
-from softmax_core._slices import to_slices
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -37,6 +36,7 @@ from softmax_core._validation import (
     result_dtype,
 )
 from softmax_core.gallery import IMPLEMENTATIONS, Implementation
+from softmax_core.slices import to_slices
 
 __all__ = ["MODES", "REL_ERROR_FLOOR", "GradcheckReport", "gradcheck"]
 

@@ -11,7 +11,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
-from softmax_core._slices import batch_shape, slice_length, to_slices
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -20,6 +19,7 @@ from softmax_core._validation import (
     normalize_axes,
     result_dtype,
 )
+from softmax_core.slices import batch_shape, slice_length, to_slices
 
 __all__ = ["DEFAULT_MAX_JACOBIAN_BYTES", "slice_jacobians"]
 

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from softmax_core._slices import from_slices, to_slices
 from softmax_core._validation import FloatArray, normalize_axes
+from softmax_core.slices import from_slices, to_slices
 
 __all__ = [
     "PRESETS",

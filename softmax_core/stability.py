@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from softmax_core._floating import ignores_underflow
-from softmax_core._slices import to_slices
 from softmax_core._validation import (
     Axis,
     FloatArray,
@@ -31,6 +30,7 @@ from softmax_core._validation import (
     result_dtype,
 )
 from softmax_core.functions import softmax
+from softmax_core.slices import to_slices
 
 __all__ = [
     "COMPARED_DTYPES",

@@ -2,7 +2,7 @@
 
 Shapes are small (up to 4-D, sides up to 4) so a whole test file runs in seconds.
 The slicing helper here is written with ``np.moveaxis`` on purpose: it must not
-reuse ``softmax_core._slices``, which the tests check.
+reuse ``softmax_core.slices``, which the tests check.
 """
 
 from __future__ import annotations

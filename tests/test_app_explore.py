@@ -13,7 +13,7 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 
 from softmax_app import arrayview, figures
-from softmax_core._slices import to_slices
+from softmax_core.slices import to_slices
 from softmax_core.specs import RandomSpec
 from tests.apptest_helpers import (
     BAD_INPUTS,

@@ -16,7 +16,6 @@ from hypothesis.extra import numpy as hnp
 from scipy.special import softmax as scipy_softmax
 
 from softmax_core import softmax, softmax_vjp
-from softmax_core._slices import to_slices
 from softmax_core.explain import (
     FINE_REL_ERROR,
     WRONG_REL_ERROR,
@@ -33,6 +32,7 @@ from softmax_core.explain import (
     vjp_steps,
     worst_slices,
 )
+from softmax_core.slices import to_slices
 
 # sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537),
 # the classic example's Jacobian entry and gradient.

@@ -1,6 +1,6 @@
 """Per-slice Jacobians: layout, values, properties and the memory cap.
 
-Also checks the slice layout helpers in ``softmax_core._slices`` that define it
+Also checks the slice layout helpers in ``softmax_core.slices`` that define it
 (batch axes in order, softmax axes flattened in C order over increasing axes).
 """
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from softmax_core import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians, softmax
-from softmax_core._slices import batch_shape, from_slices, slice_length, to_slices
+from softmax_core.slices import batch_shape, from_slices, slice_length, to_slices
 from tests.strategies import (
     FAST,
     arrays_and_axes,
@@ -234,7 +234,7 @@ def test_default_cap_refuses_a_large_stack_before_allocating():
         slice_jacobians(y)
 
 
-# --- the slice layout (softmax_core._slices) ----------------------------------------
+# --- the slice layout (softmax_core.slices) ----------------------------------------
 
 
 @FAST

@@ -14,7 +14,40 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["batch_shape", "from_slices", "slice_length", "to_slices"]
+from softmax_core import _validation
+from softmax_core._validation import Axis
+
+__all__ = [
+    "batch_shape",
+    "from_slices",
+    "normalize_axes",
+    "slice_length",
+    "to_slices",
+]
+
+
+def normalize_axes(
+    axis: Axis, shape: tuple[int, ...], func: str = "normalize_axes"
+) -> tuple[int, ...]:
+    """Return the softmax axes `axis` means for `shape`: sorted, non-negative.
+
+    ``None`` means every axis. `func` names the caller in error messages.
+
+    Raises
+    ------
+    ValueError
+        If an axis is out of range or repeated.
+    TypeError
+        If `axis` is not an int, a sequence of ints or None.
+
+    Examples
+    --------
+    >>> normalize_axes(-1, (2, 3))
+    (1,)
+    >>> normalize_axes(None, (2, 3, 4))
+    (0, 1, 2)
+    """
+    return _validation.normalize_axes(axis, shape, func)
 
 
 def batch_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
