@@ -2,7 +2,7 @@
 
 scipy.special is the independent reference for values; the edge-case policy
 (masks, all -inf slices, NaN / +inf, empty arrays) is the one in
-``softmax_core/functions.py``'s module docstring and issue 2.
+``softmax_core/functions.py``'s module docstring.
 """
 
 from __future__ import annotations
