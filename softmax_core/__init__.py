@@ -10,15 +10,7 @@ array([[ 0.1966, -0.1966],
 """
 
 from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
-from softmax_core.explain import (
-    JacobianSummary,
-    VjpLatex,
-    VjpSteps,
-    constant_along_slices,
-    jacobian_summary,
-    vjp_latex,
-    vjp_steps,
-)
+from softmax_core.explain import VjpLatex, vjp_latex
 from softmax_core.functions import log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
@@ -37,6 +29,13 @@ from softmax_core.stability import (
     overflow_threshold,
     slice_sums,
     underflow_threshold,
+)
+from softmax_core.steps import (
+    JacobianSummary,
+    VjpSteps,
+    constant_along_slices,
+    jacobian_summary,
+    vjp_steps,
 )
 
 __all__ = [
