@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, views
+from softmax_app import arrayview, compute, figures, rounding, views
 from softmax_app.panel import Inputs, current_inputs
 from softmax_core import explain
 from softmax_core.slices import batch_shape, slice_length, to_slices
@@ -38,6 +38,7 @@ def jacobian_of_slice(
             y_title="output position i",
             value_format=".4~g" if n <= 6 else ".2~g",
             height=min(640, 140 + 48 * n) if n <= 12 else 600,
+            zero_tol=rounding.jacobian_zero_tol(y_slice, inputs.temperature),
         )
         # A small matrix drawn full width has cells like banners: give it a
         # column and put the reading guide beside it.
@@ -87,7 +88,10 @@ def small_multiples(inputs: Inputs, y: np.ndarray) -> None:
     ]
     st.plotly_chart(
         figures.jacobian_grid(
-            list(stack), titles, labels=explain.slice_labels(x.shape, axes)
+            list(stack),
+            titles,
+            labels=explain.slice_labels(x.shape, axes),
+            zero_tol=rounding.jacobian_zero_tol(first, t),
         ),
         key="backward-grid",
     )
@@ -119,16 +123,22 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
         )
         gv, dv = gv[:MAX_VIEW, :MAX_VIEW], dv[:MAX_VIEW, :MAX_VIEW]
     where = "" if x.ndim <= 2 else f" (dims {rows} x {cols}, others at {index})"
+    # g is the learner's own numbers; dL/dx can be exactly zero (g constant
+    # along the slices) and then comes out as rounding noise, drawn as zero.
     left, right = st.columns(2)
-    for column, name, view in (
-        (left, "g (upstream)", gv),
-        (right, "dL/dx = Jᵀg", dv),
+    for column, name, view, tol in (
+        (left, "g (upstream)", gv, 0.0),
+        (right, "dL/dx = Jᵀg", dv, rounding.vjp_zero_tol(g, inputs.temperature)),
     ):
         with column:
             views.array_table(view, caption=name + where)
             st.plotly_chart(
                 figures.heatmap(
-                    view, diverging=True, title=name + where, value_format=".4~g"
+                    view,
+                    diverging=True,
+                    title=name + where,
+                    value_format=".4~g",
+                    zero_tol=tol,
                 ),
                 key=f"backward-{name.split()[0]}",
             )
@@ -255,8 +265,8 @@ if y is not None and dx is not None:
     step_by_step(inputs, steps, expr)
 
     views.how_it_works(
-        sc.softmax_vjp,
-        sc.slice_jacobians,
+        "softmax_vjp",
+        "slice_jacobians",
         sc.vjp_steps,
         intro=(
             "The gradient comes from `softmax_vjp` (two passes, no Jacobian); the "

@@ -8,7 +8,6 @@ import streamlit as st
 import softmax_core as sc
 from softmax_app import arrayview, compute, figures, readings, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_core.functions import _shifted, _softmax, softmax
 from softmax_core.slices import batch_shape, slice_length
 
 #: Heatmaps and tables show at most this many rows and columns of the view.
@@ -112,12 +111,11 @@ if y is not None:
     one_slice(inputs, y)
     sums_check(y, axes)
     views.how_it_works(
-        softmax,
-        _shifted,
-        _softmax,
+        "softmax",
         intro=(
-            "`softmax` validates its arguments and calls `_softmax`, which "
-            "subtracts each slice's maximum (`_shifted`) so `exp` cannot overflow, "
+            "`softmax` checks its arguments, then runs the code below: "
+            "`_shifted` divides by T and subtracts each slice's maximum (in the "
+            "order that cannot overflow), so `exp` never overflows; `_softmax` "
             "exponentiates and divides by the slice sums."
         ),
     )

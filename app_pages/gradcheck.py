@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import softmax_core as sc
 from softmax_app import (
@@ -11,6 +10,8 @@ from softmax_app import (
     checksettings,
     compute,
     figures,
+    links,
+    panel,
     rounding,
     urlstate,
     views,
@@ -19,9 +20,9 @@ from softmax_app.checksettings import ATOL_OPTIONS, AUTO, EPS_OPTIONS, RTOL_OPTI
 from softmax_app.panel import Inputs, current_inputs
 from softmax_app.snippets import Check
 from softmax_core import explain
-from softmax_core._validation import normalize_axes
 from softmax_core.gradcheck import MODES
 from softmax_core.parsing import format_array
+from softmax_core.slices import normalize_axes
 from softmax_core.specs import PRESETS, format_axis
 
 DEFAULT_IMPL = "vectorized"
@@ -32,8 +33,8 @@ _KEEP = "_gradcheck_impl"
 MAX_VIEW = 100
 #: The per-slice table lists this many of the worst slices.
 WORST_ROWS = 20
-#: The link the sidebar's Copy link box showed at the last full run.
-_LINK = "_gradcheck_link"
+#: Why the link's ``impl`` could not be used, until the picker shows it.
+_IMPL_PROBLEM = "_gradcheck_impl_problem"
 
 MODE_HELP = {
     "sliced": "perturbs position k of every slice at once: 2n forward passes",
@@ -43,11 +44,8 @@ MODE_HELP = {
 
 
 def _load_example(x_text: str, axis_text: str, g_text: str, impl: str) -> None:
-    """Button callback: put an example into the shared panel and pick `impl`."""
-    st.session_state["x"] = x_text
-    st.session_state["axis"] = axis_text
-    st.session_state["g"] = g_text
-    st.session_state["T"] = 1.0
+    """Button callback: load an example (x, axis, T = 1, g) and pick `impl`."""
+    panel.load(x_text, axis_text, 1.0, g_text)
     st.session_state["impl"] = impl
     st.session_state[_KEEP] = impl
 
@@ -76,22 +74,35 @@ def _expected(symptom: str) -> str:
     return f"the check {verb} — {rest.strip()}" if verb else symptom
 
 
-def choose_implementation() -> str:
-    """The implementation picker, seeded from and mirrored to the URL's ``impl``."""
-    problem = None
+def read_impl_link() -> str | None:
+    """Take a new ``impl`` from the link into the picker's state.
+
+    Runs before the panel's inputs are checked, so a bad ``impl`` is reported
+    even when a bad input stops the page. Returns why the link's value cannot
+    be used (the picker then shows the default), or None.
+    """
     wanted = urlstate.incoming("impl")
-    if wanted is not None:
-        if wanted in sc.IMPLEMENTATIONS:
-            st.session_state["impl"] = wanted
-        else:
-            names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
-            problem = (
-                f"**impl** = {wanted!r} is not an implementation; valid names are "
-                f"{names}. Showing `{DEFAULT_IMPL}` instead."
-            )
-            st.session_state["impl"] = DEFAULT_IMPL
+    if wanted is None:
+        return None
+    if wanted in sc.IMPLEMENTATIONS:
+        st.session_state["impl"] = st.session_state[_KEEP] = wanted
+        return None
+    st.session_state["impl"] = st.session_state[_KEEP] = DEFAULT_IMPL
+    names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
+    return (
+        f"**impl** = {wanted!r} is not an implementation; valid names are "
+        f"{names}. Showing `{DEFAULT_IMPL}` instead."
+    )
+
+
+def choose_implementation() -> str:
+    """The implementation picker, mirrored to the URL's ``impl``.
+
+    Says beside it, once, why the link's ``impl`` was not used.
+    """
     if st.session_state.get("impl") not in sc.IMPLEMENTATIONS:
         st.session_state["impl"] = st.session_state.get(_KEEP, DEFAULT_IMPL)
+    problem = st.session_state.pop(_IMPL_PROBLEM, None)
     if problem:
         st.error(problem)
     impl = st.selectbox(
@@ -335,7 +346,14 @@ st.markdown(
     "whether the check catches it."
 )
 
+impl_problem = read_impl_link()
+if impl_problem and panel.problems():
+    st.error(impl_problem)  # the page stops below, before the picker is drawn
+elif impl_problem:
+    st.session_state[_IMPL_PROBLEM] = impl_problem
 inputs = current_inputs()
+if inputs.g_note:
+    st.info(inputs.g_note, icon="↪️")
 classic = (PRESETS["classic"][0], "1", "[[1, 0], [0, 1]]", "stale_counter")
 st.button(
     "Reproduce the classic stale-counter failure",
@@ -356,10 +374,6 @@ def check_section(inputs: Inputs) -> None:
     entry = sc.IMPLEMENTATIONS[impl]
     st.markdown(f"**{entry.title}.** {entry.explanation}")
     mode, eps, rtol, atol = choose_settings(inputs, impl)
-    if _in_fragment_rerun() and urlstate.query_string() != st.session_state.get(_LINK):
-        # The Copy link box in the sidebar is drawn by full runs only: rerun
-        # the app so it shows this view's link.
-        st.rerun(scope="app")
     eps_v, rtol_v, atol_v = (
         None if v == AUTO else float(v)  # type: ignore[arg-type]
         for v in (eps, rtol, atol)
@@ -425,14 +439,8 @@ def check_section(inputs: Inputs) -> None:
         ),
         check=Check(impl, entry.correct, eps_v, rtol_v, atol_v),
     )
-    if not _in_fragment_rerun():
-        st.session_state[_LINK] = urlstate.query_string()
-
-
-def _in_fragment_rerun() -> bool:
-    """Whether this run reruns only a fragment (the sidebar is not redrawn)."""
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
+    # impl, mode, eps, rtol and atol are in the link: show the new one.
+    links.redraw_after_fragment()
 
 
 check_section(inputs)

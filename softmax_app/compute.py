@@ -13,10 +13,12 @@ BLAKE2b took 12 ms and MD5 14 ms, and xxhash is not a dependency).
 Memory budget. Each cache is bounded by ``max_size`` (pickled bytes, least
 recently used dropped first), by ``max_entries`` and by a one-hour ``ttl``. The
 sizes are chosen so a few results of the largest input the panel accepts
-(1,000,000 float64 entries, 8 MB) fit. Added up, the caches of this module hold
-at most :data:`CACHE_BUDGET_BYTES` = 364 MiB per server process (most sessions
-use a few MB); Streamlit keeps a single result larger than its cache's limit,
-until the next one replaces it.
+(1,000,000 float64 entries, 8 MB) fit. The caches of this module hold at most
+364 MiB; the panel's parsing caches (:data:`PARSE_BUDGETS`: x 64 MiB, g 16 MiB,
+keyed on the text, which Streamlit hashes in full) add 80 MiB. Added up, every
+cache of the app holds at most :data:`CACHE_BUDGET_BYTES` = 444 MiB per server
+process (most sessions use a few MB); Streamlit keeps a single result larger
+than its cache's limit, until the next one replaces it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import softmax_core as sc
 
 __all__ = [
     "CACHE_BUDGET_BYTES",
+    "PARSE_BUDGETS",
     "array_digest",
     "backward",
     "dtype_comparison",
@@ -83,7 +86,10 @@ _BUDGETS = {
     "naive_sweep": 4 * _MiB,
     "vjp_steps": 24 * _MiB,  # one slice of up to 1024: its Jacobian is 8 MB
 }
-CACHE_BUDGET_BYTES = sum(_BUDGETS.values())
+#: Budget of the panel's parsing caches (``softmax_app.panel``): the x box's
+#: array (up to 8 MB each) and the g box's.
+PARSE_BUDGETS = {"x": 64 * _MiB, "g": 16 * _MiB}
+CACHE_BUDGET_BYTES = sum(_BUDGETS.values()) + sum(PARSE_BUDGETS.values())
 
 
 def _cache(name: str, max_entries: int) -> Any:

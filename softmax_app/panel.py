@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from softmax_app import links, urlstate
+from softmax_app import compute, links, urlstate
 from softmax_core import format_array, load_array_file, parse_array
 from softmax_core.specs import (
     PRESETS,
@@ -132,7 +132,7 @@ class Problem:
 # --- reading the inputs ---------------------------------------------------------
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, max_size=compute.PARSE_BUDGETS["x"], show_spinner=False)
 def _load_x(text: str) -> np.ndarray:
     """Parse the x box: array text or a ``random(...)`` spec."""
     spec = parse_random_spec(text)
@@ -141,7 +141,7 @@ def _load_x(text: str) -> np.ndarray:
     return parse_array(text, max_elements=MAX_ELEMENTS)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, max_size=compute.PARSE_BUDGETS["g"], show_spinner=False)
 def _load_g(text: str) -> np.ndarray:
     """Parse an array typed in the g box."""
     return parse_array(text, max_elements=MAX_ELEMENTS)
@@ -410,9 +410,11 @@ def _x_widgets() -> tuple[np.ndarray | None, str, str | None]:
         key="x",
         height=110,
         help=(
-            "Nested lists ([[1, 2], [3, 4]]), NumPy's printed output, rows pasted "
-            "from a spreadsheet, or random(2, 3, 4; seed=0; scale=1). nan, inf "
-            "and -inf are allowed."
+            "Nested lists ([[1, 2], [3, 4]]), NumPy's printed output, MATLAB "
+            "rows ([1 2; 3 4]), rows pasted from a spreadsheet, or "
+            "random(2, 3, 4; seed=0; scale=1). nan, inf and -inf are allowed. "
+            "Decimal commas (0,5) are read between tabs or ';', and refused next "
+            "to spaces, where 1,5 could be two numbers."
         ),
     )
     x, x_text, problem = _read_x()
@@ -536,9 +538,13 @@ def _g_widget(
     note = st.session_state.get(_G_NOTE)
     if note is not None:
         st.info(note[0], icon="↪️")
-    if x is None or axes is None:
+    if x is None or (axes is None and _is_keyword(str(st.session_state["g"]))):
         return None, None
-    upstream, problem = _read_g(x, axes)
+    # An array g needs no axis to be checked against x: a link with a bad axis
+    # and a bad g names both.
+    upstream, problem = _read_g(x, () if axes is None else axes)
+    if axes is None:
+        upstream = None
     if problem:
         st.error(f"**g**: {problem}. Nothing is computed until it is fixed.")
     return upstream, problem

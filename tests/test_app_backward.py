@@ -15,6 +15,7 @@ from tests.apptest_helpers import (
     BAD_PARAMS,
     PWNED,
     SIGMA_PRODUCT,
+    chart_title,
     chart_titles,
     chart_z,
     charts,
@@ -143,6 +144,27 @@ def test_constant_upstream_is_called_correct() -> None:
     at = open_page(PAGE, x="[[1,2],[3,4]]", axis="1", g="ones")
     assert any("exactly zero — correct, not a bug" in s.value for s in at.success)
     np.testing.assert_allclose(chart_z(at, "dL/dx"), np.zeros((2, 2)), atol=1e-16)
+
+
+def test_rounding_noise_of_a_zero_gradient_is_drawn_as_zero_regression() -> None:
+    # With g = ones along axis 1, dL/dx is exactly zero; in float64 it comes out
+    # as noise around 1e-16, which the heatmap auto-scaled to ±5e-17 and drew
+    # saturated red and blue.
+    at = open_page(PAGE, x="random(2, 3, 4; seed=7; scale=1)", axis="1", g="ones")
+    specs = {chart_title(spec): spec for spec in charts(at)}
+    (title,) = [t for t in specs if t.startswith("dL/dx")]
+    trace = specs[title]["data"][0]
+    assert "zero up to rounding" in title
+    assert (trace["zmin"], trace["zmax"]) == (-1, 1)  # neutral: every cell white
+    assert not trace.get("showscale", True)
+    noise = trace_z(specs[title])
+    assert 0 < np.abs(noise).max() < 1e-14  # the noise is there, drawn as zero
+    assert set(np.ravel(trace["text"])) == {"0"}
+    # g itself is the learner's numbers: drawn as they are.
+    (g_title,) = [t for t in specs if t.startswith("g (upstream)")]
+    assert "rounding" not in g_title
+    # The Jacobians are real signal: no rounding note on them.
+    assert not any("rounding" in t for t in specs if t.startswith("J of"))
 
 
 def test_non_constant_upstream_has_no_zero_callout() -> None:

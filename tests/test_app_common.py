@@ -208,6 +208,19 @@ def test_a_bad_x_stays_in_the_link_like_a_bad_g():
     assert errors(at) == [] and "x" not in at.query_params
 
 
+def test_a_bad_g_is_named_beside_a_bad_axis():
+    # Regression: under a bad axis the g box was not read, so a link with both
+    # mistakes named only the axis.
+    at = open_page("app_pages/backward.py", x=CLASSIC["x"], axis="7", g="[1, 2, 3]")
+    for box in ("axis", "g"):
+        kind, text = next_to(at, box)
+        assert kind == "error" and text.startswith(f"**{box}**"), (kind, text)
+    assert shows_nothing_computed(at)
+    # onehot needs the axis: no message about g then.
+    at = open_page("app_pages/backward.py", x=CLASSIC["x"], axis="7")
+    assert next_to(at, "g")[0] != "error"
+
+
 def test_bad_g_message_names_both_shapes():
     at = open_page(**CLASSIC, g="[1, 2, 3]")
     assert "(3,)" in errors(at)[0] and "(2, 2)" in errors(at)[0]

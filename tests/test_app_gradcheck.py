@@ -21,6 +21,7 @@ from tests.apptest_helpers import (
     chart_z,
     charts,
     open_page,
+    shows_nothing_computed,
     verdicts,
 )
 from tests.apptest_helpers import CLASSIC as PANEL_CLASSIC
@@ -137,6 +138,25 @@ def test_invalid_impl_lists_valid_names() -> None:
     assert verdicts(at) == {"PASS"}
 
 
+def test_a_bad_impl_is_reported_when_a_bad_input_stops_the_page() -> None:
+    # Regression: the page stopped at the bad T before it read impl, so a link
+    # with both mistakes named only one of them.
+    at = open_page(PAGE, impl="no_such_impl", T="-1")
+    messages = [e.value for e in at.error]
+    assert any(m.startswith("**impl**") and "no_such_impl" in m for m in messages)
+    assert any(m.startswith("**T**") for m in messages), messages
+    assert shows_nothing_computed(at)
+    # Once T is fixed, the picker shows the default and says why, once.
+    at.button(key="use-default-t").click().run()
+    (message,) = [e.value for e in at.main.error]
+    assert message.startswith("**impl**") and "Showing `vectorized`" in message
+    assert at.selectbox(key="impl").value == "vectorized"
+    assert verdicts(at) == {"PASS"}
+    assert "impl" not in at.query_params
+    at.run()
+    assert not at.error
+
+
 # --- buttons ------------------------------------------------------------------------
 
 
@@ -151,6 +171,24 @@ def test_classic_preset_button_reproduces_the_failure() -> None:
     assert inputs.axes == (1,)
     assert verdicts(at) == {"FAIL"}
     assert at.query_params["impl"] == "stale_counter"
+
+
+def test_classic_button_sets_every_input_and_keeps_axis_as_written() -> None:
+    at = open_page(PAGE, x="random(2, 3, 4; seed=0)", axis="0,2", T="2", g="ones")
+    at.button[0].click().run()
+    assert not at.error
+    assert at.query_params["axis"] == "1"  # as written, not -1
+    assert "T" not in at.query_params  # T = 1, the default
+    assert at.query_params["g"] == "[[1, 0], [0, 1]]"
+    assert at.session_state["_inputs"].temperature == 1.0
+
+
+def test_a_replaced_g_is_said_on_the_page() -> None:
+    at = open_page(PAGE, **CLASSIC)
+    at.text_area(key="x").input("[[1, 2, 3], [4, 5, 6]]").run()
+    assert not at.error
+    (note,) = [i.value for i in at.main.info if "g is now" in i.value]
+    assert "[[1,0],[0,1]]" in note and "(2, 3)" in note
 
 
 def test_gallery_button_loads_the_documented_example() -> None:
