@@ -28,6 +28,7 @@ PAGES = [
 page = st.navigation(PAGES)
 st.session_state[links.PAGE_PATH] = page.url_path
 input_panel()
+links.reserve_box()
 urlstate.finish_run()
 page.run()
 links.share_box()

@@ -6,10 +6,9 @@ import math
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, urlstate, views
+from softmax_app import arrayview, compute, figures, links, urlstate, views
 from softmax_app.panel import Inputs, current_inputs
 
 #: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
@@ -24,8 +23,6 @@ SWEEP = tuple(float(s) for s in np.geomspace(1.0, 1000.0, 121))
 MAX_VIEW = 50
 #: The dtype table shows at most this many entries of the chosen slice.
 MAX_SLICE_COLUMNS = 24
-#: The link the sidebar's Copy link box showed at the last full run.
-_LINK = "_stability_link"
 
 
 def _scale_text(scale: float) -> str:
@@ -286,10 +283,6 @@ inputs = current_inputs()
 def stability_sections(inputs: Inputs) -> None:
     """The scale and everything it changes: reruns alone when the scale moves."""
     scale = scale_control()
-    if _in_fragment_rerun() and urlstate.query_string() != st.session_state.get(_LINK):
-        # The Copy link box in the sidebar is drawn by full runs only: rerun
-        # the app so it shows this view's link.
-        st.rerun(scope="app")
     with np.errstate(over="ignore", invalid="ignore"):  # 1e308 * 1000 is inf: shown
         xs = inputs.x * scale
     axes, t = inputs.axes, inputs.temperature
@@ -336,14 +329,8 @@ def stability_sections(inputs: Inputs) -> None:
                 f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
             ),
         )
-    if not _in_fragment_rerun():
-        st.session_state[_LINK] = urlstate.query_string()
-
-
-def _in_fragment_rerun() -> bool:
-    """Whether this run reruns only a fragment (the sidebar is not redrawn)."""
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
+    # The scale, view and slice are in the link: show the new one.
+    links.redraw_after_fragment()
 
 
 stability_sections(inputs)

@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Playwright,
     sync_playwright,
@@ -175,22 +176,29 @@ class App:
         )
         self.change(page, lambda: thumb.press(key))
 
+    @staticmethod
+    def download_button(page: Page, file_name: str) -> Locator:
+        """The button of the page's "Download" section named exactly `file_name`."""
+        return (
+            page.locator(MAIN)
+            .locator('[data-testid="stDownloadButton"]')
+            .filter(has=page.get_by_text(file_name, exact=True))
+        )
+
     def download(self, page: Page, file_name: str) -> bytes:
-        """Click the download button named `file_name` and return the file's bytes."""
-        expander = page.locator('[data-testid="stExpander"]').filter(
-            has_text="Reproduce in code"
-        )
-        button = expander.locator('[data-testid="stDownloadButton"]').filter(
-            has_text=file_name
-        )
-        if not button.first.is_visible():
-            expander.locator("summary").click()
+        """Click the download button named `file_name` and return the file's bytes.
+
+        The buttons sit in the visible "Download" section under each page (not
+        in an expander); the bytes are built when the button is clicked.
+        """
+        button = self.download_button(page, file_name).first
+        button.scroll_into_view_if_needed()
         # A click during a script run can be lost (the button is being redrawn),
-        # and so can one made while the opening expander still moves it.
+        # and so can one made while the page still moves it.
         appbrowser.wait_for_app(page, charts=0)
-        button.first.evaluate(_HOLD_STILL_JS)
+        button.evaluate(_HOLD_STILL_JS)
         with page.expect_download() as info:
-            button.first.click()
+            button.click()
         download = info.value
         assert download.suggested_filename == file_name
         data = download.path().read_bytes()
@@ -270,9 +278,12 @@ class App:
 
     @staticmethod
     def download_names(page: Page) -> list[str]:
-        """Labels of the download buttons in "Reproduce in code"."""
-        buttons = page.locator('[data-testid="stDownloadButton"]')
-        return [text.strip() for text in buttons.all_text_contents()]
+        """Labels of the download buttons on the page (its "Download" section)."""
+        # The label only: the button also holds its icon, whose text is its name.
+        labels = page.locator(
+            '[data-testid="stDownloadButton"] [data-testid="stMarkdownContainer"]'
+        )
+        return [text.strip() for text in labels.all_text_contents()]
 
     @staticmethod
     def load_file(data: bytes, name: str) -> np.ndarray:

@@ -15,6 +15,16 @@ def test_classic_numbers_are_drawn_and_downloads_load_back(app):
     assert app.shows_array(page, CLASSIC)
     assert not app.errors(page)
 
+    # The downloads are in plain sight under a "Download" heading, not inside
+    # the "Reproduce in code" expander.
+    main = page.locator('[data-testid="stMain"]')
+    assert main.get_by_role("heading", name="Download", exact=True).is_visible()
+    expander = main.locator('[data-testid="stExpander"]').filter(
+        has_text="Reproduce in code"
+    )
+    assert expander.locator('[data-testid="stDownloadButton"]').count() == 0
+    assert {"x.npy", "y.npy", "x.csv", "y.csv"} <= set(app.download_names(page))
+
     x = app.load_npy(app.download(page, "x.npy"))
     np.testing.assert_array_equal(x, CLASSIC)
     y = app.load_npy(app.download(page, "y.npy"))

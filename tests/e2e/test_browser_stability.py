@@ -1,6 +1,7 @@
 """Stability (/stability): naive vs stable softmax on a shared link."""
 
 import numpy as np
+from playwright.sync_api import expect
 from scipy.special import softmax
 
 HUGE = np.array([1000.0, 1001.0, 1002.0])
@@ -16,3 +17,13 @@ def test_huge_logits_break_only_the_naive_softmax(app):
 
     app.step_temperature(page)  # T = 1 -> 1.5
     assert app.shows_array(page, softmax(HUGE / 1.5))
+
+
+def test_copy_link_follows_the_scale(app):
+    page = app.open("stability", x="[1000, 1001, 1002]")
+    box = page.locator('[data-testid="stSidebarContent"] [data-testid="stCode"]')
+    assert "scale=" not in box.inner_text()
+    number = page.get_by_label("or type the exact scale", exact=True)
+    app.change(page, lambda: (number.fill("1.5"), number.press("Enter")))
+    expect(box).to_contain_text("scale=1.5")
+    assert box.count() == 1
