@@ -329,8 +329,9 @@ def stability_sections(inputs: Inputs) -> None:
                 f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
             ),
         )
-    # The scale, view and slice are in the link: show the new one.
-    links.redraw_after_fragment()
+    # The scale, view and slice are in the link: the box shows the new one
+    # after each rerun of this fragment.
+    links.share_box()
 
 
 stability_sections(inputs)

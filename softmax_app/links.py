@@ -6,34 +6,28 @@ the browser it is absolute (``st.context.url`` is the page's address);
 elsewhere, e.g. under AppTest, it is relative to the app's root.
 
 The box has a fixed place at the bottom of the sidebar, an ``st.empty``
-reserved by ``app.py`` on every full run (:func:`reserve_box`). A full run
-draws it last (:func:`share_box`); a page's ``st.fragment`` whose controls are
-in the link redraws it at the end of its own reruns
-(:func:`redraw_after_fragment`), which only a fragment may do without a full
-app rerun: Streamlit replaces what a fragment wrote into an outside
-container on each of its reruns.
+reserved by ``app.py`` on every full run (:func:`reserve_box`), drawn last
+(:func:`finish_box`). A page's ``st.fragment`` whose controls are in the link
+draws the box itself (:func:`share_box`, last in the fragment, on every run of
+it): Streamlit then redraws the box on each rerun of the fragment, with the new
+link, and no full app rerun is needed. (A fragment may fill an outside
+container on its reruns only if it wrote to it in the last full run too.)
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from softmax_app import urlstate
 
-__all__ = [
-    "PAGE_PATH",
-    "in_fragment_rerun",
-    "redraw_after_fragment",
-    "reserve_box",
-    "share_box",
-    "share_url",
-]
+__all__ = ["PAGE_PATH", "finish_box", "reserve_box", "share_box", "share_url"]
 
 #: Session key where ``app.py`` records the current page's URL path.
 PAGE_PATH = "_page_path"
 #: Session key of the box's place (an ``st.empty`` in the sidebar).
 _SLOT = "_share_slot"
+#: Session key: whether the box was drawn in this full run.
+_DRAWN = "_share_drawn"
 
 
 def share_url() -> str:
@@ -49,10 +43,15 @@ def reserve_box() -> None:
     """Reserve the box's place in the sidebar (``app.py``, before the page runs)."""
     with st.sidebar:
         st.session_state[_SLOT] = st.empty()
+    st.session_state[_DRAWN] = False
 
 
 def share_box() -> None:
-    """Draw the link with a copy button, in the reserved place (else the sidebar)."""
+    """Draw the link with a copy button, in the reserved place (else the sidebar).
+
+    A fragment that changes the link calls this last, on every run.
+    """
+    st.session_state[_DRAWN] = True
     slot = st.session_state.get(_SLOT)
     place = slot.container() if slot is not None else st.sidebar.container()
     with place:
@@ -67,17 +66,7 @@ def share_box() -> None:
         st.caption(note)
 
 
-def in_fragment_rerun() -> bool:
-    """Whether this run reruns only a fragment (the rest of the app is kept)."""
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
-def redraw_after_fragment() -> None:
-    """Redraw the box at the end of a fragment's rerun, so it shows the new link.
-
-    Call it last in a fragment whose controls change the query string. In a
-    full run it does nothing: ``app.py`` draws the box after the page.
-    """
-    if in_fragment_rerun():
+def finish_box() -> None:
+    """Draw the box at the end of a full run, unless the page already did."""
+    if not st.session_state.get(_DRAWN):
         share_box()
