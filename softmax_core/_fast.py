@@ -17,7 +17,7 @@ softmax. Two layouts, two kernels each:
   the final max are recomputed, so every output is ``exp((x - max) / T) / sum``
   as in the reference; a slice of one block (most) never needs that. Slices
   of one block go four at a time (:func:`_forward_4_short_rows`), and the
-  next four's input is prefetched (:mod:`softmax_core._prefetch`).
+  next four's input is prefetched (:func:`_prefetch`).
 * ``inner > 1`` (first or middle axis, "columns"): the kernel walks the ``n``
   rows of a band of neighbouring slices (8 KiB wide) and vectorises across
   the band, so nothing is transposed. Pass 1 reads the band once for the
@@ -38,10 +38,14 @@ Edge cases follow the reference: a slice with no finite maximum is shifted by
 makes the slice NaN, and ``x - max`` overflowing to ``-inf`` gives ``exp = 0``.
 No floating-point warnings: compiled code does not raise them.
 
-numba is imported when this module is imported; :mod:`softmax_core._dispatch`
-imports it lazily, so ``import softmax_core`` stays quick and works without
-numba. Compiled code is cached on disk (``cache=True``, in ``__pycache__`` next
-to this file or under ``NUMBA_CACHE_DIR``).
+numba is an optional dependency (the ``fast`` extra). It is imported, its CPU
+target tuned (:func:`_prefer_512_bit_vectors`) and the allocator primed
+(:func:`_keep_freed_arrays_in_the_heap`) when this module is imported, which
+:mod:`softmax_core._dispatch` does on the first large call only, so
+``import softmax_core`` stays quick and works without numba. Compiled code is
+cached on disk (``cache=True``, in ``__pycache__`` next to this file or under
+``NUMBA_CACHE_DIR``), keyed on this file alone: everything the kernels compile,
+the LLVM intrinsics included, lives here.
 """
 
 from __future__ import annotations
@@ -52,16 +56,17 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from softmax_core._prefetch import prefetch
 from softmax_core._validation import FloatArray
-from softmax_core._vector_max import vector_max
 
 try:
     import numba
+    from llvmlite import ir
+    from numba.core import cgutils
     from numba.core import types as _nbtypes
+    from numba.extending import intrinsic
     from numba.extending import overload as _overload
 except ImportError:  # pragma: no cover - the fast path is simply unavailable
-    numba = None  # type: ignore[assignment]
+    numba = None
 
 
 def _prefer_512_bit_vectors() -> bool:
@@ -121,7 +126,8 @@ def _keep_freed_arrays_in_the_heap() -> None:
     del block
 
 
-_keep_freed_arrays_in_the_heap()
+if numba is not None:  # only a process that can run the kernels needs it
+    _keep_freed_arrays_in_the_heap()
 
 __all__ = ["KERNELS", "available", "launch", "warm_up"]
 
@@ -145,21 +151,12 @@ _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 _BAND_ROW_BYTES = 8192
 #: Bytes per step of a band: its rows are read twice in a row, from L1 or L2.
 _STEP_BYTES = 64 * 1024
-#: SHA-256 of the modules whose code numba inlines into these kernels
-#: (``_vector_max.py`` then ``_prefetch.py``). numba's disk cache checks only
-#: this file's time stamp and size, so after a change to either module alone
-#: it would go on loading kernels built with the old code. A change there
-#: must come with a new value here, which invalidates the cache; a test in
-#: ``tests/test_fast_path.py`` fails until it does.
-_INLINED_SOURCES_SHA256 = (
-    "44d8705616968b0ea00aacd52fb5a1d3aaa84f9c0615b02ea9aa2a80b0f493de"
-)
 #: Entries per partial sum kept in the input's dtype (float32 sums then lose
 #: at most about 1024 / 32 lanes * 6e-8 = 2e-6 before joining a float64 total).
 _SUM_CHUNK = 1024
 #: The rows kernels prefetch the next group of four short rows, or the rows
 #: this many bytes ahead when that is further (rows of a few entries): see
-#: :mod:`softmax_core._prefetch`.
+#: :func:`_prefetch`.
 _PREFETCH_AHEAD_BYTES = 2048
 #: ... but only groups up to this size. Longer rows stream well without it,
 #: and prefetching them cost time (forward + backward, medians of 3 or 4
@@ -194,6 +191,174 @@ def _njit(*, parallel: bool = False, fastmath: Any = None) -> Callable[[_F], _F]
 
 
 _prange: Callable[..., range] = range if numba is None else numba.prange
+
+
+# --- LLVM intrinsics: a SIMD max and a prefetch hint ---------------------------
+#
+# Two operations numba cannot express, written in LLVM IR (numba's
+# ``@intrinsic``) and usable only from compiled code, on C-contiguous 1-D
+# arrays. They live in this file because numba's disk cache checks only the
+# time stamp and size of the file that holds a kernel: code the kernels inlined
+# from another module could change and the cache would go on loading kernels
+# built with the old code.
+#
+# :func:`_vector_max`. Softmax needs each slice's max ignoring NaN (a NaN
+# poisons the slice later, through its exp). As a loop of ``v if v > m else m``
+# LLVM keeps it scalar: without fast-math it may not reorder a floating-point
+# max reduction, and with "nnan" a NaN would make the result undefined. So the
+# intrinsic keeps four accumulators of 512 bits (16 float32 or 8 float64
+# lanes), each updated with ``v if v > m else m`` on whole vectors, which is
+# exactly "max ignoring NaN" (a NaN lane fails the comparison, and one
+# ``vmaxps`` on x86, where ``llvm.maxnum`` takes three instructions); then it
+# folds them, reduces the result (no NaN can be in it, so the reduction may
+# say "nnan"), and takes the leftover entries one by one. A scalar chain of
+# maxima also cannot keep enough memory reads in flight.
+#
+# :func:`_prefetch`. The rows kernels take four short rows at a time: their
+# maxima, exps and scaling, all from L1. Nothing asks for the next four rows
+# until those steps end, and the hardware prefetchers, which stop at every
+# 4 KiB page, do not fill the gap; :func:`_prefetch_next_group` asks for the
+# next group's cache lines before a group starts, so they arrive while it
+# computes. ``llvm.prefetch`` is a hint: it never faults, never changes a
+# result, and the CPU may drop it.
+
+#: Independent accumulators of :func:`_vector_max`: enough to hide the latency
+#: of each max step.
+_MAX_ACCUMULATORS = 4
+
+_vector_max: Any
+_prefetch: Any
+
+
+def _vector_max_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    """Emit the loop of :func:`_vector_max` (see the comment above)."""
+    array_type = signature.args[0]
+    array = context.make_array(array_type)(context, builder, args[0])
+    data = array.data
+    (n,) = cgutils.unpack_tuple(builder, array.shape, 1)
+    dtype = array_type.dtype
+    bits = dtype.bitwidth
+    lanes = 512 // bits
+    scalar = context.get_value_type(dtype)
+    vector = ir.VectorType(scalar, lanes)
+    module = builder.module
+
+    def vmax(v: Any, m: Any) -> Any:
+        # ``v if v > m else m`` (vectors or scalars): a NaN v fails the
+        # comparison and leaves m, and m, from -inf up, is never NaN.
+        return builder.select(builder.fcmp_ordered(">", v, m), v, m)
+
+    reduce = cgutils.get_or_insert_function(
+        module,
+        ir.FunctionType(scalar, [vector]),
+        f"llvm.vector.reduce.fmax.v{lanes}f{bits}",
+    )
+    index = n.type
+
+    def const(value: int) -> Any:
+        return ir.Constant(index, value)
+
+    def load_vector(first: Any) -> Any:
+        pointer = builder.bitcast(builder.gep(data, [first]), vector.as_pointer())
+        return builder.load(pointer, align=bits // 8)
+
+    minus_inf = ir.Constant(scalar, float("-inf"))
+    start = ir.Constant(vector, [minus_inf] * lanes)
+    # Main loop: _MAX_ACCUMULATORS vectors per step, each into its own accumulator.
+    step = lanes * _MAX_ACCUMULATORS
+    accumulators = [
+        cgutils.alloca_once_value(builder, start) for _ in range(_MAX_ACCUMULATORS)
+    ]
+    with cgutils.for_range(builder, builder.udiv(n, const(step))) as loop:
+        base = builder.mul(loop.index, const(step))
+        for k, acc in enumerate(accumulators):
+            v = load_vector(builder.add(base, const(lanes * k)))
+            builder.store(vmax(v, builder.load(acc)), acc)
+    folded = [builder.load(acc) for acc in accumulators]
+    while len(folded) > 1:
+        folded = [vmax(*folded[i : i + 2]) for i in range(0, len(folded), 2)]
+    acc = cgutils.alloca_once_value(builder, folded[0])
+    # Whole vectors left over, then single entries.
+    done = builder.mul(builder.udiv(n, const(step)), const(_MAX_ACCUMULATORS))
+    with cgutils.for_range_slice(
+        builder, done, builder.udiv(n, const(lanes)), const(1)
+    ) as (i, _):
+        v = load_vector(builder.mul(i, const(lanes)))
+        builder.store(vmax(v, builder.load(acc)), acc)
+    # No NaN reaches the accumulators, so "nnan" is true and lets LLVM
+    # reduce with plain vmaxps too.
+    result = cgutils.alloca_once_value(
+        builder, builder.call(reduce, [builder.load(acc)], fastmath=("nnan",))
+    )
+    tail = builder.mul(builder.udiv(n, const(lanes)), const(lanes))
+    with cgutils.for_range_slice(builder, tail, n, const(1)) as (j, _):
+        v = builder.load(builder.gep(data, [j]))
+        builder.store(vmax(v, builder.load(result)), result)
+    return builder.load(result)
+
+
+def _vector_max_typing(typingctx: Any, x: Any) -> Any:
+    """Max of the C-contiguous 1-D float array `x`, ignoring NaN.
+
+    ``-inf`` when `x` holds nothing but NaN (or nothing).
+    """
+    if not (
+        isinstance(x, _nbtypes.Array)
+        and x.ndim == 1
+        and x.layout == "C"
+        and isinstance(x.dtype, _nbtypes.Float)
+    ):
+        return None
+    return x.dtype(x), _vector_max_codegen
+
+
+def _prefetch_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    """Emit ``llvm.prefetch(&x[i], read, keep in all levels, data)``."""
+    array = context.make_array(signature.args[0])(context, builder, args[0])
+    index = context.cast(builder, args[1], signature.args[1], _nbtypes.intp)
+    bytes_pointer = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    hint = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(ir.VoidType(), [bytes_pointer, i32, i32, i32]),
+        "llvm.prefetch.p0i8",
+    )
+    address = builder.bitcast(builder.gep(array.data, [index]), bytes_pointer)
+    # rw = 0 (read), locality = 3 (keep in every cache level), 1 = data cache
+    builder.call(
+        hint, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+    )
+    return context.get_dummy_value()
+
+
+def _prefetch_typing(typingctx: Any, x: Any, i: Any) -> Any:
+    """Hint that entry `i` of the C-contiguous 1-D array `x` will be read soon.
+
+    `i` is not checked: the caller keeps it inside `x`.
+    """
+    if not (
+        isinstance(x, _nbtypes.Array)
+        and x.ndim == 1
+        and x.layout == "C"
+        and isinstance(i, _nbtypes.Integer)
+    ):
+        return None
+    return _nbtypes.none(x, i), _prefetch_codegen
+
+
+if numba is not None:
+    _vector_max = intrinsic(_vector_max_typing)
+    _prefetch = intrinsic(_prefetch_typing)
+
+else:  # pragma: no cover - without numba nothing calls them
+
+    def _vector_max(x: Any) -> Any:
+        """Unavailable without numba."""
+        raise RuntimeError("_vector_max needs numba")
+
+    def _prefetch(x: Any, i: Any) -> Any:
+        """Unavailable without numba."""
+        raise RuntimeError("_prefetch needs numba")
 
 
 # --- exp -------------------------------------------------------------------
@@ -340,7 +505,11 @@ if numba is not None:
     # internal checks on the conditional expressions of _exp64.
     _JIT_OPTIONS: Any = {"fastmath": {"contract"}, "error_model": "numpy"}
 
-    @_overload(_cast_like, jit_options=_JIT_OPTIONS)
+    def _overload_with_options(func: Callable[..., Any]) -> Callable[[_F], _F]:
+        """``numba.extending.overload(func)`` with the options above, typed."""
+        return cast(Callable[[_F], _F], _overload(func, jit_options=_JIT_OPTIONS))
+
+    @_overload_with_options(_cast_like)
     def _cast_like_overload(v: Any, like: Any) -> Any:
         # Annotations must match the typing signature for numba to accept them.
         def to_float32(v: Any, like: Any) -> Any:
@@ -354,13 +523,13 @@ if numba is not None:
     _exp64_parts = numba.njit(**_JIT_OPTIONS)(_exp64_parts)
     _exp32_parts = numba.njit(**_JIT_OPTIONS)(_exp32_parts)
 
-    @_overload(_exp, jit_options=_JIT_OPTIONS)
+    @_overload_with_options(_exp)
     def _exp_overload(z: Any) -> Any:
         if z == _nbtypes.float32:
             return _exp32
         return _exp64
 
-    @_overload(_exp_nonpositive, jit_options=_JIT_OPTIONS)
+    @_overload_with_options(_exp_nonpositive)
     def _exp_nonpositive_overload(z: Any) -> Any:
         if z == _nbtypes.float32:
             return _exp32_nonpositive
@@ -377,7 +546,7 @@ if numba is not None:
 @_njit()
 def _max(x: FloatArray) -> Any:
     """Max of the contiguous 1-D view `x` ignoring NaN (``-inf`` when all NaN)."""
-    return vector_max(x)
+    return _vector_max(x)
 
 
 # Summation order is free here (and only here): "reassoc" lets the loops vectorise.
@@ -544,7 +713,7 @@ def _prefetch_next_group(flat: FloatArray, n: int, r: int) -> None:
     start = r * n + max(4 * n, _PREFETCH_AHEAD_BYTES // flat.itemsize)
     stop = min(flat.shape[0], start + 4 * n)
     for k in range(start, stop, 64 // flat.itemsize):  # one hint per cache line
-        prefetch(flat, k)
+        _prefetch(flat, k)
 
 
 @_njit(fastmath={"reassoc", "contract"})

@@ -1,4 +1,4 @@
-"""The fused numba path (issue 5) computes what the NumPy reference computes.
+"""The fused numba path computes what the NumPy reference computes.
 
 Three layers:
 
@@ -11,16 +11,15 @@ Three layers:
 * edge cases the kernels handle in their own way: slices longer than one
   block (the online max/sum rescaling), strided axes, Fortran order, views.
 
-The "fast" parametrisation is skipped when numba is not installed.
+numba is the optional ``fast`` extra: without it this whole module is skipped
+(``make test EXTRAS=fast`` runs it).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,12 +32,12 @@ from softmax_core._validation import normalize_axes
 from tests import test_backward, test_functions
 from tests.strategies import FAST, axes_for, shapes
 
+numba = pytest.importorskip("numba", reason="the fast path is the 'fast' extra")
+
 
 @pytest.fixture(scope="module", params=["numpy", "fast"])
 def path(request: pytest.FixtureRequest) -> Iterator[str]:
     """Force one path; module scope, so hypothesis tests may use it too."""
-    if request.param == "fast":
-        pytest.importorskip("numba")
     with _dispatch.use_path(request.param):
         yield request.param
 
@@ -63,7 +62,6 @@ for _module in (test_functions, test_backward):
 
 def _both(func: Callable[..., np.ndarray], *args, **kwargs) -> tuple[np.ndarray, ...]:
     """``func(*args, **kwargs)`` on the NumPy path, then on the fast path."""
-    pytest.importorskip("numba")
     with _dispatch.use_path("numpy"):
         ref = func(*args, **kwargs)
     with _dispatch.use_path("fast"):
@@ -112,7 +110,6 @@ def _assert_gradients_close(fast: np.ndarray, ref: np.ndarray, scale: float) -> 
     ],
 )
 def test_forced_fast_path_uses_the_kernels(shape, axis, order):
-    pytest.importorskip("numba")
     x = np.asfortranarray(np.ones(shape)) if order == "F" else np.ones(shape)
     axes = normalize_axes(axis, shape, "test")
     with _dispatch.use_path("fast"):
@@ -121,7 +118,6 @@ def test_forced_fast_path_uses_the_kernels(shape, axis, order):
 
 
 def test_what_the_kernels_leave_to_numpy():
-    pytest.importorskip("numba")
     x = np.ones((3, 4, 5))
     with _dispatch.use_path("fast"):
         # A mask, axes that are not adjacent, an empty array.
@@ -136,7 +132,6 @@ def test_what_the_kernels_leave_to_numpy():
 
 
 def test_auto_mode_uses_numpy_for_small_arrays_and_the_kernels_for_large_ones():
-    pytest.importorskip("numba")
     small = np.ones(_dispatch.MIN_FAST_SIZE - 1)
     large = np.ones(_dispatch.MIN_FAST_SIZE)
     with _dispatch.use_path("auto"):
@@ -373,7 +368,6 @@ def test_mixed_precision_vjp_matches_numpy():
 
 
 def test_warm_up_loads_the_kernels():
-    pytest.importorskip("numba")
     assert _dispatch.warm_up() is True
 
 
@@ -399,7 +393,6 @@ def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
     # The kernels' own exp (`_fast._exp`), mapped over arguments from the
     # underflow edge to 0 (where softmax uses it) and a little above, against
     # NumPy's exp computed in float64 (and rounded once for float32).
-    numba = pytest.importorskip("numba")
     from softmax_core import _fast
 
     @numba.njit(cache=False)
@@ -449,7 +442,6 @@ def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
 
 
 def test_wide_vectors_never_override_numba_settings(monkeypatch):
-    pytest.importorskip("numba")
     from numba.core import config
 
     from softmax_core import _fast
@@ -460,7 +452,6 @@ def test_wide_vectors_never_override_numba_settings(monkeypatch):
 
 
 def test_wide_vectors_are_only_set_before_numba_compiles(monkeypatch):
-    pytest.importorskip("numba")
     from numba.core import config
 
     from softmax_core import _fast
@@ -507,31 +498,13 @@ def test_short_rows_in_fours_keep_each_row_to_itself(dtype, rows):
     _assert_gradients_close(fast, ref, 10.0)
 
 
-def test_the_kernel_cache_notices_changes_to_the_inlined_modules():
-    # numba's disk cache is keyed on _fast.py's time stamp and size only, not
-    # on the modules whose code its kernels inline; a stale cache once kept
-    # running the old max after _vector_max.py changed. _fast.py records their
-    # hash, so changing them means changing _fast.py too.
-    from softmax_core import _fast
-
-    digest = hashlib.sha256()
-    for name in ("_vector_max.py", "_prefetch.py"):
-        source = (Path(_fast.__file__).parent / name).read_bytes()
-        digest.update(source.replace(b"\r\n", b"\n"))  # as committed
-    assert digest.hexdigest() == _fast._INLINED_SOURCES_SHA256, (
-        "softmax_core/_vector_max.py or _prefetch.py changed: set "
-        f"_fast._INLINED_SOURCES_SHA256 = {digest.hexdigest()!r}"
-    )
-
-
 @pytest.mark.parametrize("name", ["forward_rows", "vjp_rows"])
 def test_rows_kernels_prefetch_the_next_rows(name):
     # The short-row kernels hint the next group's input lines to the CPU
-    # (softmax_core._prefetch): without it they lost 20% to PyTorch on the
+    # (softmax_core._fast._prefetch): without it they lost 20% to PyTorch on the
     # (32, 8, 128, 128) float32 benchmark. A hint leaves no trace in the
     # results, so look for it in the machine code. numba does not inspect
     # cached code: compile an uncached copy of the kernel.
-    numba = pytest.importorskip("numba")
     from softmax_core import _fast
 
     kernel = numba.njit(parallel=True, cache=False)(
@@ -548,12 +521,11 @@ def test_vector_max_is_the_max_ignoring_nan(dtype):
     # The kernels' SIMD max, on every length around its vector and unrolled
     # steps (16 or 8 lanes, four accumulators), with NaN and infinities put
     # at the start, the middle and the end, against NumPy's fmax.
-    numba = pytest.importorskip("numba")
-    from softmax_core._vector_max import vector_max
+    from softmax_core._fast import _vector_max
 
     @numba.njit(cache=False)
     def row_max(x):
-        return vector_max(x)
+        return _vector_max(x)
 
     rng = np.random.default_rng(5)
     for n in [*range(0, 140), 1000, 4099]:
@@ -603,7 +575,6 @@ def test_outputs_of_a_few_mib_reuse_freed_memory():
     # forward + backward calls on 7.6 MiB arrays reuse the memory their
     # previous outputs freed instead of faulting in fresh pages each time
     # (which made them 10x slower in some processes).
-    pytest.importorskip("numba")
     import resource
 
     from softmax_core import _fast  # noqa: F401  (loading it is the point)
