@@ -1,45 +1,80 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
-#   make run    create .venv, install the app, serve it on $(PORT)
-#   make test   create .venv, install the test extras, lint, type-check, run pytest
+#   make run    create .venv from uv.lock, install the app, serve it on $(PORT)
+#   make test   the same plus the test extras; lint, type-check, run pytest
+# EXTRAS=fast adds the optional numba kernels to either (make test EXTRAS=fast).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+EXTRAS ?=
 
-.PHONY: run test lint bench screenshots clean
+# uv installs exactly the versions in uv.lock. When it is not on PATH, pip
+# fetches it once into .uv/ (pip's --target works on an externally managed
+# Python too).
+UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
+# --locked: stop if pyproject.toml changed without `make lock`.
+# --inexact: keep what is installed beyond the lock (torch for `make bench`,
+#   the test extras after `make run`); `make clean` starts from the lock alone.
+# A warm sync (nothing to do) takes well under a second.
+SYNC := $(UV) sync --locked --inexact --python $(PYTHON) --no-python-downloads \
+	$(addprefix --extra ,$(EXTRAS))
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+.PHONY: run test test-fast test-fast-path lint sync-app sync-test lock bench \
+	screenshots clean
 
-# Stamp files re-install only when pyproject.toml changes.
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
-	touch $@
+.uv/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check \
+		--root-user-action=ignore --target .uv uv
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@ $(VENV)/.run-installed
+sync-app: | $(UV)
+	$(SYNC)
 
-# Compile the fused numba kernels before serving (cached on disk, so only the
-# first `make run` on a machine pays the seconds), not in someone's first click.
-run: $(VENV)/.run-installed
+sync-test: | $(UV)
+	$(SYNC) --extra test
+
+# The NumPy app needs no compiling; with EXTRAS=fast, load (or compile, about
+# 45 s the first time, then cached on disk) numba's kernels before serving, so
+# no visitor waits for them.
+run: sync-app
+ifneq ($(filter fast,$(EXTRAS)),)
 	$(BIN)/python -c "from softmax_core._dispatch import warm_up; warm_up()"
+endif
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-lint: $(VENV)/.test-installed
+lint: sync-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
 
-# Benchmarks compare against PyTorch when it is installed; it is never an app dependency.
-bench: $(VENV)/.test-installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0 || true
+# The inner loop: ruff and pytest without the browser tests (no mypy, no Chromium).
+test-fast: sync-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not e2e"
+
+# The fused kernels' own tests (they skip themselves without numba), with the
+# fast extra installed; the first run compiles the kernels (about 45 s).
+test-fast-path:
+	$(MAKE) sync-test EXTRAS=fast
+	$(BIN)/python -m pytest tests/test_fast_path.py tests/test_imports.py \
+		softmax_core/_dispatch.py softmax_core/_fast.py
+
+# After editing dependencies in pyproject.toml: re-resolve uv.lock.
+lock: | $(UV)
+	$(UV) lock
+
+# Benchmarks compare against PyTorch when it is installed; it is never an app
+# dependency. uv cannot see the local torch==2.13.0 wheel pip is configured to
+# use here, so pip installs it, after the sync (an exact sync would remove it).
+bench:
+	$(MAKE) sync-test EXTRAS=fast
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet \
+		--disable-pip-version-check torch==2.13.0 || true
 	$(BIN)/python benchmarks/bench_core.py
 
-screenshots: $(VENV)/.test-installed
+screenshots: sync-test
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .uv .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,7 @@ import scipy.special
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import softmax_core as sc  # noqa: E402
-from softmax_core._dispatch import use_path  # noqa: E402
+from softmax_core._dispatch import fast_available, use_path  # noqa: E402
 
 try:
     import torch
@@ -197,7 +197,10 @@ def main() -> None:
         f"{numpy_path:.2f}x (NumPy reference)"
     )
 
-    if not args.no_fast:
+    if not args.no_fast and not fast_available():
+        print("\nfast path: skipped, numba is not installed (the 'fast' extra; "
+              "`make bench` installs it)")
+    elif not args.no_fast:
         import bench_fast  # beside this file
 
         fast_reps = 7 if args.quick else 21

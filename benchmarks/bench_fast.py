@@ -288,7 +288,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if not _dispatch.fast_available():
-        sys.exit("numba is not installed: there is no fast path to measure")
+        sys.exit("numba is not installed, so there is no fast path to measure: "
+                 "install the 'fast' extra (`make bench` does)")
     if torch is not None:
         torch.set_num_threads(2)
     if args.threshold:
