@@ -10,7 +10,9 @@ EXTRAS ?=
 
 # uv installs exactly the versions in uv.lock. When it is not on PATH, pip
 # fetches it once into .uv/ (pip's --target works on an externally managed
-# Python too).
+# Python too), in a version that also builds this project itself (see
+# [build-system] in pyproject.toml).
+UV_VERSION := 0.13.9
 UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
 # --locked: stop if pyproject.toml changed without `make lock`.
 # --inexact: keep what is installed beyond the lock (torch for `make bench`,
@@ -24,7 +26,7 @@ SYNC := $(UV) sync --locked --inexact --python $(PYTHON) --no-python-downloads \
 
 .uv/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check \
-		--root-user-action=ignore --target .uv uv
+		--root-user-action=ignore --no-deps --target .uv uv==$(UV_VERSION)
 
 sync-app: | $(UV)
 	$(SYNC)
