@@ -39,7 +39,7 @@ sync-test: | $(UV)
 # no visitor waits for them.
 run: sync-app
 ifneq ($(filter fast,$(EXTRAS)),)
-	$(BIN)/python -c "from softmax_core._dispatch import warm_up; warm_up()"
+	$(BIN)/python -c "from softmax_core.paths import warm_up; warm_up()"
 endif
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
@@ -60,7 +60,7 @@ test-fast: sync-test
 test-fast-path:
 	$(MAKE) sync-test EXTRAS=fast
 	$(BIN)/python -m pytest tests/test_fast_path.py tests/test_imports.py \
-		softmax_core/_dispatch.py softmax_core/_fast.py
+		softmax_core/fast tests/test_edge_cases.py
 
 # After editing dependencies in pyproject.toml: re-resolve uv.lock.
 lock: | $(UV)

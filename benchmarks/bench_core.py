@@ -44,7 +44,7 @@ import scipy.special
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import softmax_core as sc  # noqa: E402
-from softmax_core._dispatch import fast_available, use_path  # noqa: E402
+from softmax_core.paths import fast_available, use_path  # noqa: E402
 
 try:
     import torch

@@ -40,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import softmax_core as sc  # noqa: E402
-from softmax_core import _dispatch  # noqa: E402
+from softmax_core import paths  # noqa: E402
 
 try:
     import torch
@@ -68,7 +68,7 @@ class Row:
 
 def ours(path: str, x: np.ndarray, g: np.ndarray, axis: int) -> Callable[[], Any]:
     def run() -> Any:
-        with _dispatch.use_path(path):  # type: ignore[arg-type]
+        with paths.use_path(path):  # type: ignore[arg-type]
             y = sc.softmax(x, axis)
             return sc.softmax_vjp(y, g, axis)
 
@@ -287,7 +287,7 @@ def main() -> None:
         "figures that other programs on a busy machine barely disturb",
     )
     args = parser.parse_args()
-    if not _dispatch.fast_available():
+    if not paths.fast_available():
         sys.exit("numba is not installed, so there is no fast path to measure: "
                  "install the 'fast' extra (`make bench` does)")
     if torch is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from softmax_core import _dispatch
+from softmax_core import paths
 from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
 from softmax_core._validation import (
     Axis,
@@ -91,7 +91,7 @@ def softmax_vjp(
         # gradient, whatever values the caller passes there.
         yy = np.where(mask, yy, 0.0)
         g = np.where(mask, g, 0.0)
-    fast = _dispatch.backward(yy, g, axes, t, log=False)
+    fast = paths.backward(yy, g, axes, t, log=False)
     grad = _softmax_vjp(yy, g, axes, t) if fast is None else fast
     if mask is not None:
         grad[~mask] = 0.0
@@ -175,7 +175,7 @@ def log_softmax_vjp(
         # Masked outputs are constants: no gradient, no share of the sum.
         ly = np.where(mask, ly, -np.inf)
         g = np.where(mask, g, 0.0)
-    fast = _dispatch.backward(ly, g, axes, t, log=True)
+    fast = paths.backward(ly, g, axes, t, log=True)
     grad = _log_softmax_vjp(ly, g, axes, t) if fast is None else fast
     if mask is not None:
         grad[~mask] = 0.0

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from softmax_core import _dispatch
+from softmax_core import paths
 from softmax_core._floating import cast_result, divide_by_temperature, ignores_underflow
 from softmax_core._validation import (
     Axis,
@@ -112,7 +112,7 @@ def softmax(
     t = check_temperature(temperature, "softmax")
     mask = check_where(where, a.shape, "softmax")
     out_dtype = result_dtype(np.asarray(x).dtype)
-    y = _dispatch.forward(a, axes, t, mask, log=False)
+    y = paths.forward(a, axes, t, mask, log=False)
     if y is None:
         y = _softmax(a, axes, t, mask)
     return cast_result(y, out_dtype)
@@ -166,7 +166,7 @@ def log_softmax(
     t = check_temperature(temperature, "log_softmax")
     mask = check_where(where, a.shape, "log_softmax")
     out_dtype = result_dtype(np.asarray(x).dtype)
-    y = _dispatch.forward(a, axes, t, mask, log=True)
+    y = paths.forward(a, axes, t, mask, log=True)
     if y is None:
         y = _log_softmax(a, axes, t, mask)
     return cast_result(y, out_dtype)

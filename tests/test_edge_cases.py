@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import special
 
 import softmax_core as sc
-from softmax_core._dispatch import fast_available, use_path
+from softmax_core.paths import fast_available, use_path
 from tests.strategies import FAST, axes_for, masks_for, shapes
 
 PATHS = [

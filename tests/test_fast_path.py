@@ -27,18 +27,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from softmax_core import _dispatch, log_softmax, log_softmax_vjp, softmax, softmax_vjp
-from softmax_core._validation import normalize_axes
+from softmax_core import log_softmax, log_softmax_vjp, softmax, softmax_vjp
+from softmax_core.paths import use_path
+from softmax_core.slices import normalize_axes
 from tests import test_backward, test_functions
 from tests.strategies import FAST, axes_for, shapes
 
+# The fast path is optional twice over: the "fast" extra (numba) and the
+# softmax_core.fast package itself, which may be deleted.
 numba = pytest.importorskip("numba", reason="the fast path is the 'fast' extra")
+dispatch = pytest.importorskip("softmax_core.fast.dispatch")
 
 
 @pytest.fixture(scope="module", params=["numpy", "fast"])
 def path(request: pytest.FixtureRequest) -> Iterator[str]:
     """Force one path; module scope, so hypothesis tests may use it too."""
-    with _dispatch.use_path(request.param):
+    with use_path(request.param):
         yield request.param
 
 
@@ -62,9 +66,9 @@ for _module in (test_functions, test_backward):
 
 def _both(func: Callable[..., np.ndarray], *args, **kwargs) -> tuple[np.ndarray, ...]:
     """``func(*args, **kwargs)`` on the NumPy path, then on the fast path."""
-    with _dispatch.use_path("numpy"):
+    with use_path("numpy"):
         ref = func(*args, **kwargs)
-    with _dispatch.use_path("fast"):
+    with use_path("fast"):
         fast = func(*args, **kwargs)
     return ref, fast
 
@@ -112,36 +116,36 @@ def _assert_gradients_close(fast: np.ndarray, ref: np.ndarray, scale: float) -> 
 def test_forced_fast_path_uses_the_kernels(shape, axis, order):
     x = np.asfortranarray(np.ones(shape)) if order == "F" else np.ones(shape)
     axes = normalize_axes(axis, shape, "test")
-    with _dispatch.use_path("fast"):
-        assert _dispatch.forward(x, axes, 1.0, None, log=False) is not None
-        assert _dispatch.backward(x, x, axes, 1.0, log=True) is not None
+    with use_path("fast"):
+        assert dispatch.forward(x, axes, 1.0, None, log=False) is not None
+        assert dispatch.backward(x, x, axes, 1.0, log=True) is not None
 
 
 def test_what_the_kernels_leave_to_numpy():
     x = np.ones((3, 4, 5))
-    with _dispatch.use_path("fast"):
+    with use_path("fast"):
         # A mask, axes that are not adjacent, an empty array.
         assert (
-            _dispatch.forward(x, (2,), 1.0, np.ones(x.shape, bool), log=False) is None
+            dispatch.forward(x, (2,), 1.0, np.ones(x.shape, bool), log=False) is None
         )
-        assert _dispatch.forward(x, (0, 2), 1.0, None, log=False) is None
-        assert _dispatch.backward(x, x, (0, 2), 1.0, log=False) is None
-        assert _dispatch.forward(np.ones((0, 3)), (1,), 1.0, None, log=False) is None
-    with _dispatch.use_path("numpy"):
-        assert _dispatch.forward(x, (2,), 1.0, None, log=False) is None
+        assert dispatch.forward(x, (0, 2), 1.0, None, log=False) is None
+        assert dispatch.backward(x, x, (0, 2), 1.0, log=False) is None
+        assert dispatch.forward(np.ones((0, 3)), (1,), 1.0, None, log=False) is None
+    with use_path("numpy"):
+        assert dispatch.forward(x, (2,), 1.0, None, log=False) is None
 
 
 def test_auto_mode_uses_numpy_for_small_arrays_and_the_kernels_for_large_ones():
-    small = np.ones(_dispatch.MIN_FAST_SIZE - 1)
-    large = np.ones(_dispatch.MIN_FAST_SIZE)
-    with _dispatch.use_path("auto"):
-        assert _dispatch.forward(small, (0,), 1.0, None, log=False) is None
-        assert _dispatch.forward(large, (0,), 1.0, None, log=False) is not None
+    small = np.ones(dispatch.MIN_FAST_SIZE - 1)
+    large = np.ones(dispatch.MIN_FAST_SIZE)
+    with use_path("auto"):
+        assert dispatch.forward(small, (0,), 1.0, None, log=False) is None
+        assert dispatch.forward(large, (0,), 1.0, None, log=False) is not None
 
 
 def test_use_path_rejects_unknown_paths():
     with pytest.raises(ValueError, match="use_path"):
-        with _dispatch.use_path("gpu"):  # type: ignore[arg-type]
+        with use_path("gpu"):  # type: ignore[arg-type]
             pass
 
 
@@ -368,7 +372,7 @@ def test_mixed_precision_vjp_matches_numpy():
 
 
 def test_warm_up_loads_the_kernels():
-    assert _dispatch.warm_up() is True
+    assert dispatch.warm_up() is True
 
 
 @pytest.mark.parametrize("axis", [-1, 0])
@@ -390,20 +394,20 @@ def test_arrays_large_enough_for_every_thread_agree(axis):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
-    # The kernels' own exp (`_fast._exp`), mapped over arguments from the
+    # The kernels' own exp (`kernels._exp`), mapped over arguments from the
     # underflow edge to 0 (where softmax uses it) and a little above, against
     # NumPy's exp computed in float64 (and rounded once for float32).
-    from softmax_core import _fast
+    from softmax_core.fast import kernels
 
     @numba.njit(cache=False)
     def exp_all(z, out):
         for i in range(z.shape[0]):
-            out[i] = _fast._exp(z[i])
+            out[i] = kernels._exp(z[i])
 
     @numba.njit(cache=False)
     def exp_nonpositive_all(z, out):
         for i in range(z.shape[0]):
-            out[i] = _fast._exp_nonpositive(z[i])
+            out[i] = kernels._exp_nonpositive(z[i])
 
     rng = np.random.default_rng(3)
     low = -745.2 if dtype == np.float64 else -103.9
@@ -444,21 +448,21 @@ def test_kernel_exp_is_within_two_ulps_of_numpy(dtype):
 def test_wide_vectors_never_override_numba_settings(monkeypatch):
     from numba.core import config
 
-    from softmax_core import _fast
+    from softmax_core.fast import kernels
 
     monkeypatch.setattr(config, "CPU_FEATURES", "+avx2")
-    assert _fast._prefer_512_bit_vectors() is False
+    assert kernels._prefer_512_bit_vectors() is False
     assert config.CPU_FEATURES == "+avx2"
 
 
 def test_wide_vectors_are_only_set_before_numba_compiles(monkeypatch):
     from numba.core import config
 
-    from softmax_core import _fast
+    from softmax_core.fast import kernels
 
-    _fast.warm_up()  # numba has compiled: its target machine is fixed
+    kernels.warm_up()  # numba has compiled: its target machine is fixed
     monkeypatch.setattr(config, "CPU_FEATURES", None)
-    assert _fast._prefer_512_bit_vectors() is False
+    assert kernels._prefer_512_bit_vectors() is False
     assert config.CPU_FEATURES is None
 
 
@@ -501,14 +505,14 @@ def test_short_rows_in_fours_keep_each_row_to_itself(dtype, rows):
 @pytest.mark.parametrize("name", ["forward_rows", "vjp_rows"])
 def test_rows_kernels_prefetch_the_next_rows(name):
     # The short-row kernels hint the next group's input lines to the CPU
-    # (softmax_core._fast._prefetch): without it they lost 20% to PyTorch on the
+    # (softmax_core.kernels._prefetch): without it they lost 20% to PyTorch on the
     # (32, 8, 128, 128) float32 benchmark. A hint leaves no trace in the
     # results, so look for it in the machine code. numba does not inspect
     # cached code: compile an uncached copy of the kernel.
-    from softmax_core import _fast
+    from softmax_core.fast import kernels
 
     kernel = numba.njit(parallel=True, cache=False)(
-        _fast.KERNELS[False][name].py_func
+        kernels.KERNELS[False][name].py_func
     )
     a = np.zeros((8, 16), dtype=np.float32)
     arrays = (a,) if name == "forward_rows" else (a, a)
@@ -521,7 +525,7 @@ def test_vector_max_is_the_max_ignoring_nan(dtype):
     # The kernels' SIMD max, on every length around its vector and unrolled
     # steps (16 or 8 lanes, four accumulators), with NaN and infinities put
     # at the start, the middle and the end, against NumPy's fmax.
-    from softmax_core._fast import _vector_max
+    from softmax_core.fast.kernels import _vector_max
 
     @numba.njit(cache=False)
     def row_max(x):
@@ -562,7 +566,7 @@ def test_vector_max_is_the_max_ignoring_nan(dtype):
 def test_band_width_gives_every_thread_whole_cache_lines(
     outer, inner, itemsize, min_bands, width
 ):
-    from softmax_core._fast import _band_width
+    from softmax_core.fast.kernels import _band_width
 
     w = _band_width(outer, inner, itemsize, min_bands)
     assert w == width
@@ -577,7 +581,7 @@ def test_outputs_of_a_few_mib_reuse_freed_memory():
     # (which made them 10x slower in some processes).
     import resource
 
-    from softmax_core import _fast  # noqa: F401  (loading it is the point)
+    from softmax_core.fast import kernels  # noqa: F401  (loading it is the point)
 
     rng = np.random.default_rng(0)
     x, g = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000))

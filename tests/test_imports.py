@@ -1,7 +1,7 @@
 """What ``import softmax_core`` loads, and the core without the fast extra.
 
 Each check runs in a fresh interpreter: this test process has imported numba
-(the doctests of ``softmax_core._fast`` import it when it is installed) and
+(the doctests of ``softmax_core.fast.kernels`` import it when it is installed) and
 Streamlit (the AppTest modules).
 """
 
@@ -43,14 +43,14 @@ def test_small_arrays_never_load_numba():
         import sys
         import numpy as np
         import softmax_core as sc
-        from softmax_core._dispatch import MIN_FAST_SIZE
+        from softmax_core.fast.dispatch import MIN_FAST_SIZE
 
         x = np.linspace(-3, 3, MIN_FAST_SIZE - 1).reshape(-1, 1)
         y = sc.softmax(x, axis=0)
         sc.softmax_vjp(y, np.ones_like(x), axis=0)
         sc.log_softmax_vjp(sc.log_softmax(x, axis=0), np.ones_like(x), axis=0)
         assert "numba" not in sys.modules
-        assert "softmax_core._fast" not in sys.modules
+        assert "softmax_core.fast.kernels" not in sys.modules
         """
     )
 
@@ -64,16 +64,16 @@ def test_without_numba_large_arrays_take_the_numpy_reference():
         sys.modules["numba"] = None
         import numpy as np
         import softmax_core as sc
-        from softmax_core import _dispatch
+        from softmax_core import paths
 
-        assert _dispatch.fast_available() is False
-        assert _dispatch.warm_up() is False
+        assert paths.fast_available() is False
+        assert paths.warm_up() is False
         x = np.random.default_rng(0).standard_normal((200, 300))
-        with _dispatch.use_path("numpy"):
+        with paths.use_path("numpy"):
             expected = sc.softmax(x, axis=1)
         assert np.array_equal(sc.softmax(x, axis=1), expected)
         try:
-            with _dispatch.use_path("fast"):
+            with paths.use_path("fast"):
                 pass
         except RuntimeError:
             pass

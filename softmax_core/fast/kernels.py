@@ -3,7 +3,7 @@
 The NumPy functions in :mod:`softmax_core.functions` and
 :mod:`softmax_core.backward` are the readable reference; these kernels compute
 the same numbers in two passes over memory instead of five or six, on every core.
-:mod:`softmax_core._dispatch` decides when to call them.
+:mod:`softmax_core.fast.dispatch` decides when to call them.
 
 Every kernel sees a C-contiguous array viewed as ``(outer, n, inner)``: ``n`` is
 the softmax axis (or several adjacent axes merged), so slice ``(o, :, i)`` is one
@@ -41,7 +41,7 @@ No floating-point warnings: compiled code does not raise them.
 numba is an optional dependency (the ``fast`` extra). It is imported, its CPU
 target tuned (:func:`_prefer_512_bit_vectors`) and the allocator primed
 (:func:`_keep_freed_arrays_in_the_heap`) when this module is imported, which
-:mod:`softmax_core._dispatch` does on the first large call only, so
+:mod:`softmax_core.fast.dispatch` does on the first large call only, so
 ``import softmax_core`` stays quick and works without numba. Compiled code is
 cached on disk (``cache=True``, in ``__pycache__`` next to this file or under
 ``NUMBA_CACHE_DIR``), keyed on this file alone: everything the kernels compile,

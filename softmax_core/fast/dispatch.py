@@ -1,19 +1,18 @@
-"""Choose between the NumPy reference and the fused numba kernels (the fast path).
+"""Hand an array to the fused numba kernels, or say the NumPy reference should run.
 
-The public functions validate their arguments, then ask :func:`forward` or
-:func:`backward` here. These return ``None`` when the NumPy reference should
-run: arrays under :data:`MIN_FAST_SIZE` entries (there NumPy is quick and
-thread start-up dominates), a ``where`` mask on the forward pass, axes that are
-not adjacent (they cannot be merged into one axis without a copy), empty
-arrays, numba missing, and the edge cases the kernels do not cover: a
-temperature that is not a normal number of the dtype, ``T > 1`` with logits
-beyond half the dtype's range (the kernels shift before they scale), and
-log-probabilities of ``-inf`` in a backward pass.
-Otherwise they view the array as ``(outer, n, inner)`` without copying (a
-Fortran-ordered array is handled through its transpose; any other layout is
-copied once) and run the kernel of :mod:`softmax_core._fast`.
-
-:func:`use_path` forces one path, for tests and benchmarks.
+The public functions validate their arguments, then ask
+:mod:`softmax_core.paths`, which asks :func:`forward` or :func:`backward` here.
+These return ``None`` when the NumPy reference should run: arrays under
+:data:`MIN_FAST_SIZE` entries (there NumPy is quick and thread start-up
+dominates), a ``where`` mask on the forward pass, axes that are not adjacent
+(they cannot be merged into one axis without a copy), empty arrays, numba
+missing, and the edge cases the kernels do not cover: a temperature that is
+not a normal number of the dtype, ``T > 1`` with logits beyond half the
+dtype's range (the kernels shift before they scale), and log-probabilities of
+``-inf`` in a backward pass. Otherwise they view the array as
+``(outer, n, inner)`` without copying (a Fortran-ordered array is handled
+through its transpose; any other layout is copied once) and run the kernel of
+:mod:`softmax_core.fast.kernels`.
 """
 
 from __future__ import annotations
@@ -21,114 +20,68 @@ from __future__ import annotations
 import importlib
 import math
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from softmax_core._floating import temperature_fits
 from softmax_core._validation import FloatArray
+from softmax_core.paths import current_path
 
-__all__ = [
-    "MIN_FAST_SIZE",
-    "Path",
-    "backward",
-    "fast_available",
-    "forward",
-    "use_path",
-    "warm_up",
-]
+__all__ = ["MIN_FAST_SIZE", "backward", "forward", "kernels", "warm_up"]
 
-Path = Literal["auto", "fast", "numpy"]
-
-#: Arrays with fewer entries take the NumPy path in "auto" mode. Measured with
-#: ``benchmarks/bench_fast.py --threshold`` (table in benchmarks/README.md):
-#: the fused kernels win by 1.3x to 1.6x at 16 384 entries and break even
-#: around 8 192; below, a forward + backward pair takes under 0.1 ms either
-#: way and the fast path's fixed cost (a few tens of microseconds) eats its
-#: gain. It also keeps the app's small examples from importing numba at all.
+#: Arrays with fewer entries take the NumPy path in "auto" mode (figures in
+#: benchmarks/README.md): below it a forward + backward pair takes under
+#: 0.1 ms either way and the fast path's fixed cost eats its gain. It also
+#: keeps the app's small examples from importing numba at all.
 MIN_FAST_SIZE = 16_384
-
-_PATH: ContextVar[Path] = ContextVar("softmax_core_path", default="auto")
 
 # One fast call at a time: numba's "workqueue" threading layer (used when
 # neither TBB nor OpenMP is installed) aborts the process on concurrent
 # parallel calls, which a Streamlit server with several sessions would make.
 _LOCK = threading.Lock()
 
-_fast_module: ModuleType | None = None
-_fast_checked = False
+_kernels_module: ModuleType | None = None
+_kernels_checked = False
 
 
-@contextmanager
-def use_path(path: Path) -> Iterator[None]:
-    """Force the ``"fast"`` or ``"numpy"`` path (or ``"auto"``) inside a block.
-
-    ``"fast"`` ignores :data:`MIN_FAST_SIZE` but still falls back to NumPy for
-    what the kernels do not cover (masks, non-adjacent axes, empty arrays); it
-    raises RuntimeError when numba is missing, so a test cannot silently
-    compare NumPy with itself.
-    """
-    if path not in ("auto", "fast", "numpy"):
-        raise ValueError(
-            f"use_path: path must be 'auto', 'fast' or 'numpy'; got {path!r}"
+def kernels() -> ModuleType | None:
+    """Import :mod:`softmax_core.fast.kernels` on first use; None without numba."""
+    global _kernels_module, _kernels_checked
+    if not _kernels_checked:
+        try:
+            module: ModuleType | None = importlib.import_module(
+                "softmax_core.fast.kernels"
+            )
+        except ImportError:  # pragma: no cover - numba is an optional extra
+            module = None
+        _kernels_module = (
+            module if module is not None and module.available() else None
         )
-    if path == "fast" and not fast_available():
-        raise RuntimeError(
-            "use_path: the fast path needs numba, which is not installed"
-        )
-    token = _PATH.set(path)
-    try:
-        yield
-    finally:
-        _PATH.reset(token)
-
-
-def fast_available() -> bool:
-    """Return True when numba imports, importing it (and the kernels) once."""
-    return _kernels() is not None
+        _kernels_checked = True
+    return _kernels_module
 
 
 def warm_up() -> bool:
-    """Import numba and load (or compile) the fast kernels now; False without numba.
-
-    An app can call this at start-up, in a background thread, so that the
-    first large array does not wait for numba: about 0.5 s with a warm disk
-    cache, several seconds the very first time (see benchmarks/README.md).
-    """
-    kernels = _kernels()
-    if kernels is None:
+    """Load (or compile) every kernel now; False without numba."""
+    module = kernels()
+    if module is None:
         return False
     with _LOCK:
-        kernels.warm_up()
+        module.warm_up()
     return True
-
-
-def _kernels() -> ModuleType | None:
-    """Import :mod:`softmax_core._fast` on first use; None without numba."""
-    global _fast_module, _fast_checked
-    if not _fast_checked:
-        try:
-            module: ModuleType | None = importlib.import_module("softmax_core._fast")
-        except ImportError:  # pragma: no cover - numba is a runtime dependency
-            module = None
-        _fast_module = module if module is not None and module.available() else None
-        _fast_checked = True
-    return _fast_module
 
 
 def _wanted(size: int) -> ModuleType | None:
     """Return the kernels module if the fast path should run for `size` entries."""
-    path = _PATH.get()
+    path = current_path()
     if path == "numpy" or size == 0:
         return None
     if path == "auto" and size < MIN_FAST_SIZE:
         return None
-    return _kernels()
+    return kernels()
 
 
 def _plan(
@@ -163,7 +116,7 @@ def _c_order(
 
 
 def _run(
-    kernels: ModuleType,
+    module: ModuleType,
     name: str,
     arrays: tuple[FloatArray, ...],
     axes: tuple[int, ...],
@@ -186,7 +139,7 @@ def _run(
     out: NDArray[Any] = np.empty_like(ready[0], order="C")
     views = tuple(a.reshape(outer, n, inner) for a in (*ready, out))
     with _LOCK:
-        kernels.launch(name, views, ready[0].dtype.type(t), log)
+        module.launch(name, views, ready[0].dtype.type(t), log)
     return out.T if transposed else out
 
 
@@ -204,14 +157,14 @@ def forward(
     """
     if mask is not None:
         return None
-    kernels = _wanted(a.size)
-    if kernels is None:
+    module = _wanted(a.size)
+    if module is None:
         return None
     if t > 1.0 and _span_may_overflow(a):
         # The kernels shift before they scale; with T > 1 and logits near
         # +-max, x - max overflows where x / T - max / T does not.
         return None
-    return _run(kernels, "forward", (a,), axes, t, log)
+    return _run(module, "forward", (a,), axes, t, log)
 
 
 def _span_may_overflow(a: FloatArray) -> bool:
@@ -234,12 +187,12 @@ def backward(
 
     `y` and `g` are validated, of one shape and one dtype.
     """
-    kernels = _wanted(y.size)
-    if kernels is None:
+    module = _wanted(y.size)
+    if module is None:
         return None
     if log and bool(np.any(y == -np.inf)):
         # A log-probability of -inf gets the limit g_i, unless its whole slice
         # is -inf; the kernels treat every -inf as masked, so the reference
         # runs.
         return None
-    return _run(kernels, "vjp", (y, g), axes, t, log)
+    return _run(module, "vjp", (y, g), axes, t, log)
