@@ -59,8 +59,8 @@ test-fast: sync-test
 # fast extra installed; the first run compiles the kernels (about 45 s).
 test-fast-path:
 	$(MAKE) sync-test EXTRAS=fast
-	$(BIN)/python -m pytest tests/test_fast_path.py tests/test_imports.py \
-		softmax_core/fast tests/test_edge_cases.py
+	$(BIN)/python -m pytest tests/fast tests/core/test_imports.py \
+		softmax_core/fast tests/core/test_edge_cases.py
 
 # After editing dependencies in pyproject.toml: re-resolve uv.lock.
 lock: | $(UV)

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, rounding, views
+from softmax_app import arrayview, compute, rounding, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_core import explain
+from softmax_app.render import explain, figures
 from softmax_core.slices import batch_shape, slice_length, to_slices
 
 #: Jacobian heatmaps are drawn up to this slice length; above, a summary.
@@ -155,7 +155,7 @@ def step_by_step(inputs: Inputs, steps: sc.VjpSteps | None, expr: str) -> None:
         )
         return
     # Six digits for a short slice; four keep a long one's vectors narrow.
-    tex = sc.vjp_latex(steps, digits=6 if steps.n <= 4 else 4)
+    tex = explain.vjp_latex(steps, digits=6 if steps.n <= 4 else 4)
     t_note = "" if inputs.temperature == 1 else ", divided by T"
     st.markdown("**1. The slice's output y and its upstream gradient g**")
     st.latex(tex.inputs)

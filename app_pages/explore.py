@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, readings, views
+from softmax_app import arrayview, compute, readings, views
 from softmax_app.panel import Inputs, current_inputs
+from softmax_app.render import figures
 from softmax_core.slices import batch_shape, slice_length
 
 #: Heatmaps and tables show at most this many rows and columns of the view.

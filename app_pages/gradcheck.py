@@ -9,7 +9,6 @@ from softmax_app import (
     arrayview,
     checksettings,
     compute,
-    figures,
     links,
     panel,
     rounding,
@@ -17,13 +16,13 @@ from softmax_app import (
     views,
 )
 from softmax_app.checksettings import ATOL_OPTIONS, AUTO, EPS_OPTIONS, RTOL_OPTIONS
+from softmax_app.inputs import PRESETS, format_axis
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.snippets import Check
-from softmax_core import explain
+from softmax_app.render import explain, figures
+from softmax_app.render.snippets import Check
 from softmax_core.gradcheck import MODES
 from softmax_core.parsing import format_array
 from softmax_core.slices import normalize_axes
-from softmax_core.specs import PRESETS, format_axis
 
 DEFAULT_IMPL = "vectorized"
 #: The chosen implementation survives visits to other pages here (a widget's

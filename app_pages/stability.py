@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, figures, links, urlstate, views
+from softmax_app import arrayview, compute, links, urlstate, views
 from softmax_app.panel import Inputs, current_inputs
+from softmax_app.render import figures
 
 #: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
 SCALES = (

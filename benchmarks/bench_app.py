@@ -29,12 +29,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from softmax_app.browser import (
+# tools/ is not installed with the app: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools.browser import (
     chart_signature,
     find_chromium,
     launch,

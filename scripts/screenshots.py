@@ -15,7 +15,10 @@ from urllib.parse import quote, urlencode
 
 from playwright.sync_api import sync_playwright
 
-from softmax_app.browser import APP_ROOT, find_chromium, launch, serve_app, wait_for_app
+# tools/ is not installed with the app: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools.browser import APP_ROOT, find_chromium, launch, serve_app, wait_for_app
 
 CLASSIC = {"x": "[[1, 2], [3, 4]]", "axis": "1"}
 

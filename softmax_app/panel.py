@@ -24,8 +24,7 @@ import numpy as np
 import streamlit as st
 
 from softmax_app import compute, links, urlstate
-from softmax_core import format_array, load_array_file, parse_array
-from softmax_core.specs import (
+from softmax_app.inputs import (
     PRESETS,
     UPSTREAM_KEYWORDS,
     RandomSpec,
@@ -35,6 +34,8 @@ from softmax_core.specs import (
     parse_axis,
     parse_random_spec,
 )
+from softmax_app.limits import MAX_ELEMENTS
+from softmax_core import format_array, load_array_file, parse_array
 
 __all__ = [
     "DEFAULTS",
@@ -57,7 +58,6 @@ T_OPTIONS = (
 #: Largest temperature a link may ask for.
 MAX_T = 1000.0
 
-MAX_ELEMENTS = 1_000_000
 #: Arrays up to this size are written out in the text box (and so in links);
 #: larger uploaded arrays are referred to by name instead.
 MAX_TEXT_ELEMENTS = 2_000

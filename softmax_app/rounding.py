@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import softmax_core as sc
-from softmax_core import explain
+from softmax_app.render import explain
 
 __all__ = [
     "EPS",

@@ -12,9 +12,9 @@ import streamlit as st
 
 import softmax_core as sc
 from softmax_app import compute
-from softmax_app.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.panel import Inputs
-from softmax_app.snippets import Check, snippets
+from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
+from softmax_app.render.snippets import Check, snippets
 from softmax_core.reference import function_source
 
 __all__ = [

@@ -10,7 +10,6 @@ array([[ 0.1966, -0.1966],
 """
 
 from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
-from softmax_core.explain import VjpLatex, vjp_latex
 from softmax_core.functions import log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
@@ -69,12 +68,10 @@ __all__ = [
     "parse_array",
     # reference: the code behind each public function, as text
     "reference_source",
-    # explain: one slice's backward pass step by step
+    # steps: one slice's backward pass step by step
     "JacobianSummary",
-    "VjpLatex",
     "VjpSteps",
     "constant_along_slices",
     "jacobian_summary",
-    "vjp_latex",
     "vjp_steps",
 ]

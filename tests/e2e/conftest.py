@@ -31,8 +31,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from softmax_app import browser as appbrowser
 from softmax_core import load_array_file
+from tools import browser as appbrowser
 
 EXCEPTION = '[data-testid="stException"]'
 ERROR = '[data-testid="stAlertContentError"]'
@@ -258,7 +258,7 @@ class App:
 
     @staticmethod
     def charts(page: Page) -> list[list[dict[str, Any]]]:
-        """Every chart's traces (see ``softmax_app.browser.chart_data``)."""
+        """Every chart's traces (see ``tools.browser.chart_data``)."""
         return appbrowser.chart_data(page)
 
     @staticmethod

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import softmax_core as sc
-from softmax_app import figures, rounding
-from softmax_core.specs import RandomSpec
+from softmax_app import rounding
+from softmax_app.inputs import RandomSpec
+from softmax_app.render import figures
 
 # The example: x = random(2, 3, 4; seed=7; scale=1), axis 1, g = ones.
 X7 = RandomSpec((2, 3, 4), seed=7).generate()

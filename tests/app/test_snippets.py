@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 import softmax_core as sc
-from softmax_app.exports import to_npy_bytes
-from softmax_app.snippets import INLINE_LIMIT, Check, python_literal, snippets
+from softmax_app.inputs import RandomSpec, make_upstream
+from softmax_app.render.exports import to_npy_bytes
+from softmax_app.render.snippets import INLINE_LIMIT, Check, python_literal, snippets
 from softmax_core import parse_array
 from softmax_core._validation import normalize_axes
-from softmax_core.specs import RandomSpec, make_upstream
 
 NUMPY_SITE = str(Path(np.__file__).resolve().parent.parent)
 # Fails the run if the snippet reaches for this project (it must not be found).

@@ -5,10 +5,10 @@ student can paste it into a fresh Python or a Colab notebook, and it computes
 the numbers the page shows:
 
 * x: small arrays written out in full; a ``random(...)`` input as the same
-  generator call ``softmax_core.specs.RandomSpec.generate`` makes (so the same
+  generator call ``softmax_app.inputs.RandomSpec.generate`` makes (so the same
   numbers); anything else loaded from the ``x.npy`` download;
 * g: ``ones``, ``random`` and ``onehot`` written out in NumPy (the same numbers
-  as ``softmax_core.specs.make_upstream``), other arrays inline or ``g.npy``;
+  as ``softmax_app.inputs.make_upstream``), other arrays inline or ``g.npy``;
 * softmax along an int, a tuple of axes or all of them, at temperature T, with
   the page's conventions for non-finite slices; its VJP; and, when the page
   shows them, the per-slice Jacobians, the naive and log versions of the
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_core.specs import make_upstream, parse_random_spec
+from softmax_app.inputs import make_upstream, parse_random_spec
 
 __all__ = ["INLINE_LIMIT", "NUMERIC_LOOP_LIMIT", "Check", "python_literal", "snippets"]
 

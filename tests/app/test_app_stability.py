@@ -11,7 +11,7 @@ import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 from scipy.special import softmax as scipy_softmax
 
-from softmax_core.specs import RandomSpec
+from softmax_app.inputs import RandomSpec
 from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,

@@ -11,7 +11,8 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 from streamlit.testing.v1 import AppTest
 
-from softmax_app import compute, figures, rounding
+from softmax_app import compute, rounding
+from softmax_app.render import figures
 from softmax_core import IMPLEMENTATIONS
 from tests.apptest_helpers import (
     BAD_PARAMS,

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from softmax_app.inputs import PRESETS, RandomSpec, format_axis, parse_axis
 from softmax_core import parse_array
-from softmax_core.specs import PRESETS, RandomSpec, format_axis, parse_axis
 from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,

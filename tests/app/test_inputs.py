@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from softmax_core.specs import (
+from softmax_app.inputs import (
     PRESETS,
     RandomSpec,
     axis_choices,

@@ -7,7 +7,7 @@ import pytest
 
 import softmax_core as sc
 from softmax_app import rounding
-from softmax_core.specs import RandomSpec
+from softmax_app.inputs import RandomSpec
 
 CASES = [
     # (shape, axes, seed, scale, temperature)

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.special import softmax as scipy_softmax
 
-from softmax_core import softmax, softmax_vjp
-from softmax_core.explain import (
+from softmax_app.render.explain import (
     FINE_REL_ERROR,
     WRONG_REL_ERROR,
     batch_labels,
@@ -32,6 +31,7 @@ from softmax_core.explain import (
     vjp_steps,
     worst_slices,
 )
+from softmax_core import softmax, softmax_vjp
 from softmax_core.slices import to_slices
 
 # sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537),

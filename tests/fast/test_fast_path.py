@@ -30,7 +30,7 @@ from hypothesis.extra import numpy as hnp
 from softmax_core import log_softmax, log_softmax_vjp, softmax, softmax_vjp
 from softmax_core.paths import use_path
 from softmax_core.slices import normalize_axes
-from tests import test_backward, test_functions
+from tests.core import test_backward, test_functions
 from tests.strategies import FAST, axes_for, shapes
 
 # The fast path is optional twice over: the "fast" extra (numba) and the

@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
-from softmax_core._validation import FloatArray, normalize_axes
-from softmax_core.slices import from_slices, to_slices
+from softmax_app.limits import MAX_ELEMENTS
+from softmax_core.slices import from_slices, normalize_axes, to_slices
+
+FloatArray: TypeAlias = NDArray[np.floating[Any]]
 
 __all__ = [
     "PRESETS",
@@ -73,7 +75,6 @@ PRESETS: dict[str, Preset] = {
 UPSTREAM_KEYWORDS = ("ones", "random", "onehot")
 
 _RANDOM_RE = re.compile(r"^\s*random\s*\((?P<body>[^()]*)\)\s*$", re.IGNORECASE)
-_MAX_RANDOM_ELEMENTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -124,16 +125,16 @@ def parse_random_spec(text: str) -> RandomSpec | None:
             f"random(...): the shape {parts[0]!r} must be whole numbers separated "
             f"by commas, e.g. random(2, 3; seed=0)"
         ) from None
-    if not shape or any(d < 1 or d > _MAX_RANDOM_ELEMENTS for d in shape):
+    if not shape or any(d < 1 or d > MAX_ELEMENTS for d in shape):
         raise ValueError(
             f"random(...): the shape {parts[0]!r} needs 1 to 8 dimensions, each >= 1"
         )
     if len(shape) > 8:
         raise ValueError("random(...): at most 8 dimensions")
-    if math.prod(shape) > _MAX_RANDOM_ELEMENTS:
+    if math.prod(shape) > MAX_ELEMENTS:
         raise ValueError(
             f"random(...): shape {shape} has {math.prod(shape):,} elements; "
-            f"the limit is {_MAX_RANDOM_ELEMENTS:,}"
+            f"the limit is {MAX_ELEMENTS:,}"
         )
     options: dict[str, str] = {}
     for part in parts[1:]:

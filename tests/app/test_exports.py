@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from softmax_app.exports import to_csv_bytes, to_npy_bytes
+from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
 from softmax_core import load_array_file
 
 ARRAYS = {

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from softmax_core._floating import ignores_underflow
-from softmax_core._validation import (
-    Axis,
-    FloatArray,
-    normalize_axes,
-)
-from softmax_core.slices import batch_shape
+from softmax_core.slices import batch_shape, normalize_axes
 from softmax_core.steps import (
     FINE_REL_ERROR,
     WRONG_REL_ERROR,
@@ -33,6 +29,10 @@ from softmax_core.steps import (
     vjp_steps,
     worst_slices,
 )
+
+#: An axis argument: one int, a tuple of distinct ints, or None for all axes.
+Axis: TypeAlias = int | Sequence[int] | None
+FloatArray: TypeAlias = NDArray[np.floating[Any]]
 
 __all__ = [
     "FINE_REL_ERROR",
@@ -188,7 +188,6 @@ class VjpLatex:
         )
 
 
-@ignores_underflow
 def vjp_latex(
     steps: VjpSteps, digits: int = 6, max_entries: int = 8, max_columns: int = 6
 ) -> VjpLatex:

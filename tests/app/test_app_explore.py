@@ -12,9 +12,10 @@ import plotly.graph_objects as go
 import pytest
 from scipy.special import softmax as scipy_softmax
 
-from softmax_app import arrayview, figures
+from softmax_app import arrayview
+from softmax_app.inputs import RandomSpec
+from softmax_app.render import figures
 from softmax_core.slices import to_slices
-from softmax_core.specs import RandomSpec
 from tests.apptest_helpers import (
     BAD_INPUTS,
     CLASSIC,

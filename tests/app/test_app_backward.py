@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
 
-from softmax_app import figures
+from softmax_app.render import figures
 from tests.apptest_helpers import (
     BAD_PARAMS,
     PWNED,
