@@ -9,10 +9,13 @@ written by ``parse_view``/``format_view`` and ``parse_slice``/``format_slice``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import streamlit as st
+from numpy.typing import NDArray
+from streamlit.delta_generator import DeltaGenerator
 
 from softmax_app import urlstate
 from softmax_core.slices import batch_shape, to_slices
@@ -31,7 +34,9 @@ __all__ = [
 ]
 
 
-def view_2d(a: np.ndarray, rows: int, cols: int, index: tuple[int, ...]) -> np.ndarray:
+def view_2d(
+    a: NDArray[Any], rows: int, cols: int, index: tuple[int, ...]
+) -> NDArray[Any]:
     """Return the 2-D section of `a` over dims `rows` x `cols` at `index`.
 
     `index` lists one position per remaining dimension, in order. A 0-D array
@@ -52,10 +57,11 @@ def view_2d(a: np.ndarray, rows: int, cols: int, index: tuple[int, ...]) -> np.n
 
 
 def slice_at(
-    a: np.ndarray, axes: tuple[int, ...], index: tuple[int, ...]
-) -> np.ndarray:
+    a: NDArray[Any], axes: tuple[int, ...], index: tuple[int, ...]
+) -> NDArray[Any]:
     """Return the flattened softmax slice of `a` at batch position `index`."""
-    return to_slices(np.asarray(a), axes)[tuple(index)]
+    slice_: NDArray[Any] = to_slices(np.asarray(a), axes)[tuple(index)]
+    return slice_
 
 
 def default_view(ndim: int) -> View:
@@ -139,7 +145,7 @@ def parse_slice(
     return index
 
 
-def _seed(param: str | None, read: Any) -> str | None:
+def _seed(param: str | None, read: Callable[[str], object]) -> str | None:
     """Read a new URL value of `param`; return a sentence if it does not fit."""
     if param is None:
         return None
@@ -200,7 +206,7 @@ def pick_view(shape: tuple[int, ...], key: str, *, param: str | None = None) -> 
     return view
 
 
-def _index_input(column: Any, label: str, length: int, key: str) -> int:
+def _index_input(column: DeltaGenerator, label: str, length: int, key: str) -> int:
     """Draw a number input for an index into a dim of `length`, kept in range."""
     value = st.session_state.get(key)
     if not isinstance(value, int) or not 0 <= value < length:

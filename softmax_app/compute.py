@@ -25,12 +25,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 import streamlit as st
+from numpy.typing import NDArray
 
 import softmax_core as sc
+from softmax_app.inputs import FloatArray
+
+if TYPE_CHECKING:
+    # What st.cache_data returns (it has .clear()); not exported more publicly.
+    from streamlit.runtime.caching.cache_utils import CachedFunc
 
 __all__ = [
     "CACHE_BUDGET_BYTES",
@@ -55,7 +62,7 @@ __all__ = [
 _MiB = 2**20
 
 
-def array_digest(a: np.ndarray) -> bytes:
+def array_digest(a: NDArray[Any]) -> bytes:
     """SHA-256 of an array's dtype, shape and full contents (the cache key).
 
     Examples
@@ -92,7 +99,13 @@ PARSE_BUDGETS = {"x": 64 * _MiB, "g": 16 * _MiB}
 CACHE_BUDGET_BYTES = sum(_BUDGETS.values()) + sum(PARSE_BUDGETS.values())
 
 
-def _cache(name: str, max_entries: int) -> Any:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _cache(
+    name: str, max_entries: int
+) -> Callable[[Callable[_P, _R]], CachedFunc[_P, _R]]:
     """``st.cache_data`` keyed on full array contents, within the budget of `name`."""
     return st.cache_data(
         max_entries=max_entries,
@@ -104,21 +117,21 @@ def _cache(name: str, max_entries: int) -> Any:
 
 
 @_cache("forward", max_entries=64)
-def forward(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:
+def forward(x: FloatArray, axes: tuple[int, ...], temperature: float) -> FloatArray:
     """softmax(x) along `axes`."""
     return sc.softmax(x, axes, temperature=temperature)
 
 
 @_cache("log_forward", max_entries=64)
-def log_forward(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:
+def log_forward(x: FloatArray, axes: tuple[int, ...], temperature: float) -> FloatArray:
     """log_softmax(x) along `axes`."""
     return sc.log_softmax(x, axes, temperature=temperature)
 
 
 @_cache("backward", max_entries=64)
 def backward(
-    x: np.ndarray, upstream: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> np.ndarray:
+    x: FloatArray, upstream: FloatArray, axes: tuple[int, ...], temperature: float
+) -> FloatArray:
     """dL/dx for L = sum(upstream * softmax(x))."""
     y = sc.softmax(x, axes, temperature=temperature)
     return sc.softmax_vjp(y, upstream, axes, temperature=temperature)
@@ -126,8 +139,8 @@ def backward(
 
 @_cache("jacobians", max_entries=16)
 def jacobians(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float, max_bytes: int
-) -> np.ndarray:
+    x: FloatArray, axes: tuple[int, ...], temperature: float, max_bytes: int
+) -> FloatArray:
     """Compute the per-slice Jacobian stack of softmax at x."""
     y = sc.softmax(x, axes, temperature=temperature)
     return sc.slice_jacobians(y, axes, temperature=temperature, max_bytes=max_bytes)
@@ -138,23 +151,23 @@ def jacobians(
 
 @_cache("naive_forward", max_entries=32)
 def naive_forward(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> np.ndarray:
+    x: FloatArray, axes: tuple[int, ...], temperature: float
+) -> FloatArray:
     """naive_softmax(x): exp(x/T) / sum(exp(x/T)), no max shift."""
     return sc.naive_softmax(x, axes, temperature=temperature)
 
 
 @_cache("naive_log_forward", max_entries=32)
 def naive_log_forward(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
-) -> np.ndarray:
+    x: FloatArray, axes: tuple[int, ...], temperature: float
+) -> FloatArray:
     """log(softmax(x)), which turns underflowed probabilities into -inf."""
     return sc.naive_log_softmax(x, axes, temperature=temperature)
 
 
 @_cache("dtype_comparison", max_entries=32)
 def dtype_comparison(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float
+    x: FloatArray, axes: tuple[int, ...], temperature: float
 ) -> tuple[sc.DtypeResult, ...]:
     """Softmax in float16, float32 and float64, stable and naive."""
     return sc.dtype_comparison(x, axes, temperature=temperature)
@@ -162,7 +175,7 @@ def dtype_comparison(
 
 @_cache("naive_sweep", max_entries=16)
 def naive_sweep(
-    x: np.ndarray, axes: tuple[int, ...], temperature: float, scales: tuple[float, ...]
+    x: FloatArray, axes: tuple[int, ...], temperature: float, scales: tuple[float, ...]
 ) -> sc.NaiveSweep:
     """Share of naive-softmax slices broken at each logit scale."""
     return sc.naive_sweep(x, axes, temperature=temperature, scales=scales)
@@ -234,8 +247,8 @@ def gradcheck_refusal(
 
 @_cache("run_gradcheck", max_entries=32)
 def run_gradcheck(
-    x: np.ndarray,
-    upstream: np.ndarray,
+    x: FloatArray,
+    upstream: FloatArray,
     axes: tuple[int, ...],
     implementation: str,
     mode: str,
@@ -264,7 +277,7 @@ def run_gradcheck(
 
 @_cache("vjp_steps", max_entries=64)
 def vjp_steps(
-    y_slice: np.ndarray, g_slice: np.ndarray, temperature: float
+    y_slice: FloatArray, g_slice: FloatArray, temperature: float
 ) -> sc.VjpSteps:
     """sc.vjp_steps for one slice: both routes to its gradient."""
     return sc.vjp_steps(y_slice, g_slice, temperature)

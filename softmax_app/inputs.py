@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_app.limits import MAX_ELEMENTS
 from softmax_core.slices import from_slices, normalize_axes, to_slices
@@ -243,10 +244,10 @@ def axis_choices(shape: tuple[int, ...]) -> dict[str, str]:
 
 def make_upstream(
     text: str,
-    x: NDArray[Any],
+    x: FloatArray,
     axes: tuple[int, ...],
     *,
-    parse: Any = None,
+    parse: Callable[[str], ArrayLike] | None = None,
     seed: int = 0,
 ) -> FloatArray:
     """Build the upstream gradient ``g`` from its text for an input `x`.

@@ -17,8 +17,9 @@ under it saying why.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
@@ -27,6 +28,7 @@ from softmax_app import compute, links, urlstate
 from softmax_app.inputs import (
     PRESETS,
     UPSTREAM_KEYWORDS,
+    FloatArray,
     RandomSpec,
     axis_choices,
     format_axis,
@@ -36,6 +38,9 @@ from softmax_app.inputs import (
 )
 from softmax_app.limits import MAX_ELEMENTS
 from softmax_core import format_array, load_array_file, parse_array
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULTS",
@@ -91,12 +96,12 @@ _RANDOM_FAILED = "_random_failed"  # (x text at the time, sentence)
 class Inputs:
     """What the panel hands to the pages: every value valid, as asked."""
 
-    x: np.ndarray
+    x: FloatArray
     x_text: str
     axes: tuple[int, ...]
     axis_text: str
     temperature: float
-    upstream: np.ndarray
+    upstream: FloatArray
     g_text: str
     #: Set when the panel replaced a g that no longer fitted x: says so, for
     #: pages that show the gradient (the panel shows it under the g box too).
@@ -133,7 +138,7 @@ class Problem:
 
 
 @st.cache_data(max_entries=32, max_size=compute.PARSE_BUDGETS["x"], show_spinner=False)
-def _load_x(text: str) -> np.ndarray:
+def _load_x(text: str) -> FloatArray:
     """Parse the x box: array text or a ``random(...)`` spec."""
     spec = parse_random_spec(text)
     if spec is not None:
@@ -142,7 +147,7 @@ def _load_x(text: str) -> np.ndarray:
 
 
 @st.cache_data(max_entries=8, max_size=compute.PARSE_BUDGETS["g"], show_spinner=False)
-def _load_g(text: str) -> np.ndarray:
+def _load_g(text: str) -> FloatArray:
     """Parse an array typed in the g box."""
     return parse_array(text, max_elements=MAX_ELEMENTS)
 
@@ -170,7 +175,7 @@ def _is_keyword(g_text: str) -> bool:
     return g_text.strip().lower() in UPSTREAM_KEYWORDS
 
 
-def _read_x() -> tuple[np.ndarray | None, str, str | None]:
+def _read_x() -> tuple[FloatArray | None, str, str | None]:
     """Read the x box: (array or None, its text, why it cannot be used)."""
     text = str(st.session_state["x"])
     if text.startswith(_UPLOAD_PREFIX):
@@ -212,7 +217,7 @@ def _read_axis(shape: tuple[int, ...]) -> tuple[tuple[int, ...] | None, str | No
         return None, f"{exc}. Pick an axis in the box above"
 
 
-def _fit_g(x: np.ndarray) -> None:
+def _fit_g(x: FloatArray) -> None:
     """Replace an explicit g that fitted the previous x but not this one.
 
     Runs before the g box is drawn, so the box itself shows the replacement.
@@ -244,8 +249,8 @@ def _fit_g(x: np.ndarray) -> None:
 
 
 def _read_g(
-    x: np.ndarray, axes: tuple[int, ...]
-) -> tuple[np.ndarray | None, str | None]:
+    x: FloatArray, axes: tuple[int, ...]
+) -> tuple[FloatArray | None, str | None]:
     """Build the upstream gradient from the g box: (array or None, why not)."""
     try:
         return make_upstream(str(st.session_state["g"]), x, axes, parse=_load_g), None
@@ -339,7 +344,9 @@ def _apply_grid() -> None:
     if shown is None:
         return
     key, base = shown
-    edits: dict[str, Any] = st.session_state.get(key) or {}
+    # A DataEditorState from the browser, a plain dict from an AppTest: read
+    # both as a mapping and check every cell below.
+    edits: Mapping[str, Any] = st.session_state.get(key) or {}
     if not edits.get("edited_rows"):
         return
     grid = np.array(base, dtype=np.float64, ndmin=2, copy=True)
@@ -388,7 +395,7 @@ def _seed_from_url() -> None:
     st.session_state.setdefault("T", 1.0)
 
 
-def _link_x(x: np.ndarray | None, x_text: str) -> str:
+def _link_x(x: FloatArray | None, x_text: str) -> str:
     """Return the x for the URL: as in the box, or compact if the panel wrote it.
 
     Typed text is kept as it is (it may be a spreadsheet paste, where a line
@@ -404,7 +411,7 @@ def _link_x(x: np.ndarray | None, x_text: str) -> str:
 # --- the widgets -----------------------------------------------------------------
 
 
-def _x_widgets() -> tuple[np.ndarray | None, str, str | None]:
+def _x_widgets() -> tuple[FloatArray | None, str, str | None]:
     st.text_area(
         "x: the array",
         key="x",
@@ -468,7 +475,7 @@ def _x_widgets() -> tuple[np.ndarray | None, str, str | None]:
     return x, x_text, problem
 
 
-def _axis_widget(x: np.ndarray | None) -> tuple[tuple[int, ...] | None, str | None]:
+def _axis_widget(x: FloatArray | None) -> tuple[tuple[int, ...] | None, str | None]:
     asked = str(st.session_state[_AXIS_ASKED])
     if x is None:
         # No box this run; drop its value so the next run does not read it
@@ -523,8 +530,8 @@ def _t_widget() -> tuple[float | None, str | None]:
 
 
 def _g_widget(
-    x: np.ndarray | None, axes: tuple[int, ...] | None
-) -> tuple[np.ndarray | None, str | None]:
+    x: FloatArray | None, axes: tuple[int, ...] | None
+) -> tuple[FloatArray | None, str | None]:
     if x is not None:
         _fit_g(x)
     st.text_input(
@@ -587,7 +594,7 @@ def _input_widgets() -> tuple[Inputs | None, tuple[Problem, ...]]:
     return Inputs(x, x_text, axes, axis_text, t, upstream, g_text, g_note), found
 
 
-def _grid_frame(x: np.ndarray) -> Any:
+def _grid_frame(x: FloatArray) -> pd.DataFrame:
     import pandas as pd
 
     grid = x.reshape(1, -1) if x.ndim == 1 else x
@@ -633,9 +640,9 @@ def current_inputs() -> Inputs:
     """
     if _PROBLEMS not in st.session_state:  # a page run on its own, e.g. in a test
         input_panel()
-    inputs = st.session_state.get(_INPUTS)
+    inputs: Inputs | None = st.session_state.get(_INPUTS)
     if inputs is not None:
-        return inputs  # type: ignore[no-any-return]
+        return inputs
     found = problems()
     lines = "\n".join(f"- {problem}" for problem in found)
     st.error(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import softmax_core as sc
+from softmax_app.inputs import FloatArray
 from softmax_app.render import explain
 
 __all__ = [
@@ -62,24 +63,24 @@ def zero_tolerance(scale: float) -> float:
     return ROUNDING_FACTOR * EPS * float(scale)
 
 
-def _max_abs(a: np.ndarray) -> float:
+def _max_abs(a: FloatArray) -> float:
     a = np.asarray(a, dtype=np.float64)
     finite = a[np.isfinite(a)]
     return float(np.max(np.abs(finite))) if finite.size else 0.0
 
 
-def vjp_zero_tol(upstream: np.ndarray, temperature: float) -> float:
+def vjp_zero_tol(upstream: FloatArray, temperature: float) -> float:
     """Zero tolerance of ``dL/dx = y ⊙ (g − ⟨g, y⟩) / T`` for this g and T."""
     return zero_tolerance(_max_abs(upstream) / float(temperature))
 
 
-def jacobian_zero_tol(y: np.ndarray, temperature: float) -> float:
+def jacobian_zero_tol(y: FloatArray, temperature: float) -> float:
     """Zero tolerance of the Jacobians ``(diag(y) − y yᵀ) / T``."""
     return zero_tolerance(_max_abs(y) / float(temperature))
 
 
 def gradcheck_zero_tols(
-    report: sc.GradcheckReport, upstream: np.ndarray
+    report: sc.GradcheckReport, upstream: FloatArray
 ) -> tuple[float, float]:
     """Zero tolerances ``(analytic, numeric)`` of what `report` compares.
 
@@ -103,7 +104,7 @@ def gradcheck_zero_tols(
     return analytic, numeric
 
 
-def gradients_are_zero(report: sc.GradcheckReport, upstream: np.ndarray) -> bool:
+def gradients_are_zero(report: sc.GradcheckReport, upstream: FloatArray) -> bool:
     """Whether the analytic and the numeric side are both zero up to rounding."""
     if report.numeric is None:
         a, n = report.directional_analytic, report.directional_numeric
@@ -129,7 +130,7 @@ class ErrorReading:
 
 
 def read_errors(
-    report: sc.GradcheckReport, upstream: np.ndarray
+    report: sc.GradcheckReport, upstream: FloatArray
 ) -> tuple[ErrorReading, ...]:
     """Read the max and norm relative errors by the rules of thumb.
 

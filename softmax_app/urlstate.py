@@ -19,7 +19,6 @@ carry the data editor's array.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import streamlit as st
@@ -56,7 +55,7 @@ def publish(key: str, value: str, default: str) -> None:
         written[key] = value
 
 
-def seed_widget(key: str, widget_key: str, read: Callable[[str], Any]) -> str | None:
+def seed_widget(key: str, widget_key: str, read: Callable[[str], object]) -> str | None:
     """Put a new URL value of `key` into the state of the widget `widget_key`.
 
     Call it before the widget is drawn (and draw the widget without a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,10 +12,14 @@ import streamlit as st
 
 import softmax_core as sc
 from softmax_app import compute
+from softmax_app.inputs import FloatArray
 from softmax_app.panel import Inputs
 from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.render.snippets import Check, snippets
 from softmax_core.reference import function_source
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "array_table",
@@ -32,7 +36,7 @@ __all__ = [
 MAX_TABLE_SIDE = 30
 
 
-def array_table(a: np.ndarray, *, caption: str = "", digits: int = 8) -> None:
+def array_table(a: FloatArray, *, caption: str = "", digits: int = 8) -> None:
     """Show a 0-D, 1-D or 2-D array as a table (1-D as one row)."""
     a = np.asarray(a)
     if a.ndim > 2:
@@ -52,7 +56,7 @@ def array_table(a: np.ndarray, *, caption: str = "", digits: int = 8) -> None:
     st.dataframe(display_frame(frame, digits), width="stretch")
 
 
-def display_frame(frame: pd.DataFrame, digits: int = 8) -> Any:
+def display_frame(frame: pd.DataFrame, digits: int = 8) -> pd.DataFrame | Styler:
     """Format a numeric table for st.dataframe with `digits` significant digits.
 
     A NaN cell reaches the browser as null and reads "None" whatever the
@@ -75,7 +79,7 @@ DOWNLOAD_LABELS = {
 
 def reproduce_in_code(
     inputs: Inputs,
-    results: Mapping[str, np.ndarray],
+    results: Mapping[str, FloatArray],
     *,
     note: str = "",
     check: Check | None = None,
@@ -113,15 +117,15 @@ def reproduce_in_code(
 
 
 def download_arrays(
-    inputs: Inputs, results: Mapping[str, np.ndarray]
-) -> dict[str, Callable[[], np.ndarray]]:
+    inputs: Inputs, results: Mapping[str, FloatArray]
+) -> dict[str, Callable[[], FloatArray]]:
     """Each downloadable array by file stem, as a function that returns it.
 
     x, g and y come first (y computed only when asked for, if the page did
     not pass it), then the page's results in their order.
     """
     x, axes, t = inputs.x, inputs.axes, inputs.temperature
-    arrays: dict[str, Callable[[], np.ndarray]] = {
+    arrays: dict[str, Callable[[], FloatArray]] = {
         "x": partial(np.asarray, x),
         "g": partial(np.asarray, inputs.upstream),
     }
@@ -132,11 +136,11 @@ def download_arrays(
     return arrays
 
 
-def _softmax(x: np.ndarray, axes: tuple[int, ...], t: float) -> np.ndarray:
+def _softmax(x: FloatArray, axes: tuple[int, ...], t: float) -> FloatArray:
     return compute.forward(x, axes, t)
 
 
-def downloads(inputs: Inputs, results: Mapping[str, np.ndarray]) -> None:
+def downloads(inputs: Inputs, results: Mapping[str, FloatArray]) -> None:
     """Draw the "Download" section: every array as .npy (and .csv up to 2-D).
 
     The bytes are built when a button is clicked, not on every rerun.
@@ -174,21 +178,21 @@ def downloads(inputs: Inputs, results: Mapping[str, np.ndarray]) -> None:
                 )
 
 
-def _ndim(name: str, inputs: Inputs, results: Mapping[str, np.ndarray]) -> int:
+def _ndim(name: str, inputs: Inputs, results: Mapping[str, FloatArray]) -> int:
     if name in results:
         return int(np.ndim(results[name]))
     return int(inputs.x.ndim)  # x, g and y all have x's shape
 
 
-def _as_npy(get: Callable[[], np.ndarray]) -> bytes:
+def _as_npy(get: Callable[[], FloatArray]) -> bytes:
     return to_npy_bytes(get())
 
 
-def _as_csv(get: Callable[[], np.ndarray]) -> bytes:
+def _as_csv(get: Callable[[], FloatArray]) -> bytes:
     return to_csv_bytes(get()) or b""
 
 
-def how_it_works(*items: str | Callable[..., Any], intro: str = "") -> None:
+def how_it_works(*items: str | Callable[..., object], intro: str = "") -> None:
     """Draw the "How it works" expander: the code behind the page, no docstrings.
 
     A string names a public function of ``softmax_core`` and shows its short

@@ -13,11 +13,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from softmax_app.inputs import FloatArray
 from softmax_core.slices import batch_shape, normalize_axes
 from softmax_core.steps import (
     FINE_REL_ERROR,
@@ -32,7 +33,6 @@ from softmax_core.steps import (
 
 #: An axis argument: one int, a tuple of distinct ints, or None for all axes.
 Axis: TypeAlias = int | Sequence[int] | None
-FloatArray: TypeAlias = NDArray[np.floating[Any]]
 
 __all__ = [
     "FINE_REL_ERROR",

@@ -11,17 +11,19 @@ import io
 
 import numpy as np
 
+from softmax_app.inputs import FloatArray
+
 __all__ = ["to_csv_bytes", "to_npy_bytes"]
 
 
-def to_npy_bytes(a: np.ndarray) -> bytes:
+def to_npy_bytes(a: FloatArray) -> bytes:
     """Return the array as a ``.npy`` file."""
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(a), allow_pickle=False)
     return buffer.getvalue()
 
 
-def to_csv_bytes(a: np.ndarray) -> bytes | None:
+def to_csv_bytes(a: FloatArray) -> bytes | None:
     """Return the array as CSV rows (a 1-D array is one row), or None above 2-D."""
     a = np.asarray(a, dtype=np.float64)
     if a.ndim not in (1, 2):

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from numpy.typing import NDArray
+
+from softmax_app.inputs import FloatArray
 
 __all__ = [
     "DIVERGING",
@@ -44,7 +47,7 @@ MAX_LABELLED_CELLS = 12
 
 
 def heatmap(
-    z: np.ndarray,
+    z: FloatArray,
     *,
     title: str = "",
     diverging: bool = False,
@@ -139,7 +142,7 @@ def zero_note(zero_tol: float) -> str:
     return f"all zero up to rounding (|v| ≤ {zero_tol:.2g}): drawn as 0"
 
 
-def _all_small(finite: np.ndarray, zero_tol: float) -> bool:
+def _all_small(finite: FloatArray, zero_tol: float) -> bool:
     return bool(np.max(np.abs(finite)) <= zero_tol)
 
 
@@ -154,7 +157,7 @@ def _top_margin(title: str) -> int:
     return 40 + 18 * title.count("<br>")
 
 
-def _cell_text(z: np.ndarray, value_format: str, zero: np.ndarray) -> list[list[str]]:
+def _cell_text(z: FloatArray, value_format: str, zero: FloatArray) -> list[list[str]]:
     """Cell labels in `value_format` (d3, e.g. ".4~g"), "0" where `zero`."""
     spec = value_format.replace("~", "")
     return [
@@ -167,7 +170,7 @@ def _cell_text(z: np.ndarray, value_format: str, zero: np.ndarray) -> list[list[
 
 
 def slice_bar(
-    values: np.ndarray,
+    values: FloatArray,
     *,
     title: str = "",
     labels: Sequence[str] | None = None,
@@ -280,7 +283,7 @@ def slice_labels(shape: tuple[int, ...], axes: tuple[int, ...]) -> list[str]:
     return [str(index) for index in np.ndindex(*lengths)]
 
 
-def nonfinite_labels(z: np.ndarray) -> np.ndarray:
+def nonfinite_labels(z: FloatArray) -> NDArray[np.object_]:
     """``"inf"``, ``"-inf"`` or ``"NaN"`` for each non-finite entry, else ``""``.
 
     Examples
@@ -296,7 +299,7 @@ def nonfinite_labels(z: np.ndarray) -> np.ndarray:
     return labels
 
 
-def mark_nonfinite(fig: go.Figure, z: np.ndarray) -> go.Figure:
+def mark_nonfinite(fig: go.Figure, z: FloatArray) -> go.Figure:
     """Paint the inf/NaN cells of a :func:`heatmap` of `z` and label them.
 
     :func:`heatmap` leaves such cells blank; this adds a second trace covering
@@ -331,8 +334,8 @@ def mark_nonfinite(fig: go.Figure, z: np.ndarray) -> go.Figure:
 
 
 def sweep_line(
-    scales: np.ndarray,
-    broken_fraction: np.ndarray,
+    scales: FloatArray,
+    broken_fraction: FloatArray,
     *,
     current: float | None = None,
     predicted: float | None = None,
@@ -456,7 +459,7 @@ GRID_TOP = 40
 
 
 def jacobian_grid(
-    jacobians: Sequence[np.ndarray],
+    jacobians: Sequence[FloatArray],
     titles: Sequence[str],
     *,
     labels: Sequence[str] | None = None,
@@ -542,7 +545,7 @@ def jacobian_grid(
 
 
 def log_error_heatmap(
-    error: np.ndarray,
+    error: FloatArray,
     *,
     title: str = "",
     x_labels: Sequence[str] | None = None,
@@ -595,8 +598,8 @@ def log_error_heatmap(
 
 
 def direction_bars(
-    analytic: np.ndarray,
-    numeric: np.ndarray,
+    analytic: FloatArray,
+    numeric: FloatArray,
     *,
     title: str = "",
     zero_tol: tuple[float, float] = (0.0, 0.0),

@@ -17,11 +17,12 @@ the numbers the page shows:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_app.inputs import make_upstream, parse_random_spec
+from softmax_app.inputs import FloatArray, make_upstream, parse_random_spec
 
 __all__ = ["INLINE_LIMIT", "NUMERIC_LOOP_LIMIT", "Check", "python_literal", "snippets"]
 
@@ -47,7 +48,7 @@ class Check:
     atol: float | None = None
 
 
-def python_literal(a: np.ndarray) -> str:
+def python_literal(a: FloatArray) -> str:
     r"""Return nested-list Python source for `a` (``np.nan``/``np.inf`` for non-finite).
 
     Examples
@@ -63,7 +64,7 @@ def python_literal(a: np.ndarray) -> str:
             return "np.inf" if v > 0 else "-np.inf"
         return repr(float(v))
 
-    def nested(b: np.ndarray, depth: int) -> str:
+    def nested(b: FloatArray, depth: int) -> str:
         if b.ndim == 0:
             return scalar(float(b))
         sep = ", " if b.ndim == 1 else ",\n" + " " * (depth + 1)
@@ -72,12 +73,12 @@ def python_literal(a: np.ndarray) -> str:
     return nested(np.asarray(a, dtype=np.float64), 0)
 
 
-def _inline(name: str, a: np.ndarray) -> str:
+def _inline(name: str, a: FloatArray) -> str:
     body = python_literal(a).replace("\n", "\n" + " " * (len(name) + 12))
     return f"{name} = np.array({body})"
 
 
-def _is_random_spec(x: np.ndarray, x_text: str) -> str | None:
+def _is_random_spec(x: FloatArray, x_text: str) -> str | None:
     """Return the generator call for `x` if `x_text` is the spec that made it."""
     try:
         spec = parse_random_spec(x_text)
@@ -97,7 +98,7 @@ def _is_random_spec(x: np.ndarray, x_text: str) -> str | None:
     return f"x = {draw}" if scale == 1.0 else f"x = {scale!r} * {draw}"
 
 
-def _x_source(x: np.ndarray, x_text: str) -> str:
+def _x_source(x: FloatArray, x_text: str) -> str:
     spec = _is_random_spec(x, x_text)
     if spec is not None:
         return f"{spec}  # {x_text.strip()}"
@@ -110,7 +111,7 @@ def _axes_tuple(axes: tuple[int, ...]) -> str:
     return repr(tuple(axes))
 
 
-def _onehot_source(x: np.ndarray, axes: tuple[int, ...]) -> str:
+def _onehot_source(x: FloatArray, axes: tuple[int, ...]) -> str:
     nan = "np.nan_to_num(x, nan=-np.inf)" if np.isnan(x).any() else "x"
     nan_note = "  # NaN counts as -inf" if nan != "x" else ""
     if x.ndim == 0:
@@ -141,10 +142,10 @@ def _onehot_source(x: np.ndarray, axes: tuple[int, ...]) -> str:
     )
 
 
-def _g_source(x: np.ndarray, g: np.ndarray, g_text: str, axes: tuple[int, ...]) -> str:
+def _g_source(x: FloatArray, g: FloatArray, g_text: str, axes: tuple[int, ...]) -> str:
     """Source for g: its keyword written out if it made `g`, else the array."""
     word = g_text.strip().lower()
-    candidates = {
+    candidates: dict[str, tuple[str, Callable[[], FloatArray]]] = {
         "ones": ("g = np.ones_like(x)", lambda: np.ones(x.shape)),
         "random": (
             "g = np.random.default_rng(0).standard_normal(x.shape)",
@@ -239,11 +240,11 @@ def _print(pairs: list[tuple[str, str]]) -> str:
 
 
 def snippets(
-    x: np.ndarray,
+    x: FloatArray,
     x_text: str,
     axis: int | tuple[int, ...] | None,
     temperature: float,
-    upstream: np.ndarray,
+    upstream: FloatArray,
     g_text: str,
     *,
     jacobian: bool = False,
@@ -331,7 +332,7 @@ def snippets(
 
 
 def _check_lines(
-    x: np.ndarray, check: Check, finite: bool, numpy_parts: list[str]
+    x: FloatArray, check: Check, finite: bool, numpy_parts: list[str]
 ) -> list[str]:
     """Return the Gradcheck page's comparison in NumPy (its function goes in parts)."""
     lines = [""]
