@@ -23,9 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import softmax_core.parsing as parsing
 from softmax_core import format_array, load_array_file, parse_array
-from softmax_core.parsing import DEFAULT_MAX_CHARS, MAX_NDIM
+from softmax_core.parsing import DEFAULT_MAX_CHARS, MAX_NDIM, _numbers
 
 FUZZ = settings(max_examples=200, deadline=None)
 ROUND_TRIP = settings(max_examples=100, deadline=None)
@@ -222,7 +221,7 @@ def test_any_table_of_lines_parses_to_its_rows(case: tuple[str, np.ndarray]) -> 
 
 
 # ---------------------------------------------------------------------------
-# Text that could mean two different arrays: ';' rows,
+# Text that could mean two different arrays (issue 10, kind 5): ';' rows,
 # decimal commas, mixed separators. It is read only when one reading exists.
 
 
@@ -802,13 +801,13 @@ def test_elements_are_counted_before_they_are_converted(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     converted: list[int] = []
-    real = parsing._to_floats
+    real = _numbers._to_floats
 
     def spy(items: list[str], run: str) -> list[float]:
         converted.append(len(items))
         return real(items, run)
 
-    monkeypatch.setattr(parsing, "_to_floats", spy)
+    monkeypatch.setattr(_numbers, "_to_floats", spy)
     with pytest.raises(ValueError, match="too many elements: more than 1,000"):
         parse_array(text, max_elements=1000)
     assert sum(converted) <= 1000
