@@ -1,4 +1,4 @@
-"""Core benchmark (issue 2): the vectorized VJP and the sliced gradient check.
+"""Core benchmark: the vectorized VJP and the sliced gradient check.
 
 Not a test: it prints a table of medians and ratios. Each comparison times its
 contenders in turn, in one process, several repetitions each, so the ratios are
@@ -20,11 +20,11 @@ Rows:
 3. Peak extra memory of forward + backward on (1000, 1000) float64, measured
    with tracemalloc (which sees NumPy's allocations), as a multiple of the
    input's bytes.
-4. The fast path (issue 5): the table of ``benchmarks/bench_fast.py`` (fused
+4. The fast path: the table of ``benchmarks/bench_fast.py`` (fused
    kernels, NumPy reference, PyTorch and a memory copy on the issue's five
    shapes; ``--no-fast`` skips it, ``bench_fast.py`` alone has more options).
 
-Targets (issue 2): >= 50x the per-slice loop; sliced gradcheck >= 50x torch's
+Targets: >= 50x the per-slice loop; sliced gradcheck >= 50x torch's
 gradcheck at (48, 48); <= 3x the input's bytes of extra peak memory.
 """
 
@@ -168,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument(
-        "--no-fast", action="store_true", help="skip the fast-path table (issue 5)"
+        "--no-fast", action="store_true", help="skip the fast-path table"
     )
     args = parser.parse_args()
     repeats = 5 if args.quick else 15

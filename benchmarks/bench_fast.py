@@ -1,4 +1,4 @@
-"""Fast path (issue 5): softmax forward + backward against PyTorch and a memory copy.
+"""Fast path: softmax forward + backward against PyTorch and a memory copy.
 
 For each row of the issue's table it times, in turn and several times over,
 ``softmax`` then ``softmax_vjp`` on the fused numba path, the same on the NumPy

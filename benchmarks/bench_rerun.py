@@ -1,4 +1,4 @@
-"""Script rerun time of each page (issue 3), without a browser.
+"""Script rerun time of each page, without a browser.
 
 Streamlit reruns the whole script on every interaction; this times that rerun
 with ``AppTest`` (the same script run the server does, minus the websocket and
@@ -11,7 +11,7 @@ medians in ms.
     .venv/bin/python benchmarks/bench_rerun.py
     .venv/bin/python benchmarks/bench_rerun.py --repeats 5
 
-Targets (issue 3): under 200 ms on the default input, under 1 s for a
+Targets: under 200 ms on the default input, under 1 s for a
 100,000-element input.
 """
 

@@ -138,12 +138,10 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # parked exps and the block together must fit.
 #: Bytes per block of a contiguous slice (the rows kernels).
 _BLOCK_BYTES = 256 * 1024
-#: Arrays smaller than this run on one thread (see :func:`launch`). Two
-#: threads halve forward + backward of (1000, 1000) float64 (2.5 -> 1.3 ms) and
-#: of 2 MiB arrays called back to back; but a thread that has gone to sleep
-#: between calls sometimes takes milliseconds to wake on this machine, so a
-#: (48, 48) gradcheck (one 1.7 MiB call among NumPy work) took 1.2 ms on one
-#: thread and 1.2 to 5 ms on two. 4 MiB keeps those spikes off small calls.
+#: Arrays smaller than this run on one thread (see :func:`launch`): a thread
+#: that has gone to sleep between calls can take milliseconds to wake on a
+#: busy machine, which would swamp a call of a few megabytes (figures in
+#: benchmarks/README.md).
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 #: Bytes of one row of a band (the columns kernels): two pages. Measured on
 #: axis 0 of (4096, 4096) float64: 4 KiB 73 ms forward + backward, 8 KiB 67,

@@ -29,7 +29,7 @@ def test_home_renders_the_story():
     assert errors(at) == []
     assert at.title[0].value == "Softmax Lab"
     text = page_text(at)
-    # the three beats of the story in issue 3
+    # the three beats of the story
     assert "counter" in text and "inside" in text  # the counter never advanced
     assert "**0.9**" in text  # what the gradient check said
     assert "**zero**" in text and "*correct*" in text  # all-ones upstream gradient

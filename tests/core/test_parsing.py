@@ -221,7 +221,7 @@ def test_any_table_of_lines_parses_to_its_rows(case: tuple[str, np.ndarray]) -> 
 
 
 # ---------------------------------------------------------------------------
-# Text that could mean two different arrays (issue 10, kind 5): ';' rows,
+# Text that could mean two different arrays: ';' rows,
 # decimal commas, mixed separators. It is read only when one reading exists.
 
 
