@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from softmax_core._validation import FloatArray
 
-__all__ = ["norm_rel", "verdict"]
+__all__ = ["Errors", "compare", "norm_rel", "verdict"]
+
+@dataclass(frozen=True, eq=False)
+class Errors:
+    """How far the analytic side is from the numeric one, and the pass rule."""
+
+    abs_error: FloatArray
+    rel_error: FloatArray
+    max_abs: float
+    max_rel: float
+    norm_rel: float
+    finite: bool
+    passed: bool
+    atol: float
+    rtol: float
+
+
+def compare(
+    analytic: FloatArray, numeric: FloatArray, atol: float, rtol: float, floor: float
+) -> Errors:
+    """Errors of `analytic` against `numeric`; passed as ``torch.autograd.gradcheck``.
+
+    ``|a - n| <= atol + rtol * |n|`` everywhere and every value finite; the
+    relative error's denominator is floored at `floor`.
+    """
+    abs_error = np.abs(analytic - numeric)
+    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
+    finite = bool(np.isfinite(analytic).all() and np.isfinite(numeric).all())
+    return Errors(
+        abs_error=abs_error,
+        rel_error=abs_error / scale,
+        max_abs=float(np.max(abs_error, initial=0.0)),
+        max_rel=float(np.max(abs_error / scale, initial=0.0)),
+        norm_rel=norm_rel(analytic, numeric),
+        finite=finite,
+        passed=finite and bool(np.all(abs_error <= atol + rtol * np.abs(numeric))),
+        atol=atol,
+        rtol=rtol,
+    )
+
 
 def norm_rel(a: FloatArray, n: FloatArray) -> float:
     """Return ``‖a - n‖ / (‖a‖ + ‖n‖)``, or 0 when both norms are 0."""
@@ -18,20 +59,12 @@ def norm_rel(a: FloatArray, n: FloatArray) -> float:
 
 
 def verdict(
-    *,
-    passed: bool,
-    finite: bool,
-    analytic: FloatArray,
-    numeric: FloatArray,
-    abs_error: FloatArray,
-    max_abs: float,
-    max_rel: float,
-    norm_rel: float,
-    atol: float,
-    rtol: float,
-    mode: str,
+    errors: Errors, *, analytic: FloatArray, numeric: FloatArray, mode: str
 ) -> str:
     """One human line summarising the check."""
+    passed, finite, abs_error = errors.passed, errors.finite, errors.abs_error
+    max_abs, max_rel, norm_rel_ = errors.max_abs, errors.max_rel, errors.norm_rel
+    atol, rtol = errors.atol, errors.rtol
     what = "directional derivatives" if mode == "directional" else "gradients"
     if not finite:
         parts = [
@@ -56,7 +89,7 @@ def verdict(
             )
         return (
             f"PASS: analytic and numeric {what} agree (max rel error {max_rel:.1e}, "
-            f"norm rel error {norm_rel:.1e})"
+            f"norm rel error {norm_rel_:.1e})"
         )
     bad = abs_error > atol + rtol * np.abs(numeric)
     where = tuple(
@@ -66,7 +99,7 @@ def verdict(
     unit = "directions" if mode == "directional" else "entries"
     return (
         f"FAIL: analytic and numeric {what} disagree: norm rel error "
-        f"{norm_rel:.2g}, max rel error {max_rel:.2g}, {int(bad.sum())} of "
+        f"{norm_rel_:.2g}, max rel error {max_rel:.2g}, {int(bad.sum())} of "
         f"{bad.size} {unit} out of tolerance, worst at {location}: the backward "
         "pass is wrong"
     )

@@ -314,33 +314,14 @@ def gradcheck(
             )
         ref_a, ref_n = (a64, numeric) if numeric is not None else (dir_a, dir_n)
         assert ref_a is not None and ref_n is not None
-        abs_error = np.abs(ref_a - ref_n)
-        scale = np.maximum(np.maximum(np.abs(ref_a), np.abs(ref_n)), REL_ERROR_FLOOR)
-        rel_error = abs_error / scale
-        finite = bool(np.isfinite(ref_a).all() and np.isfinite(ref_n).all())
-        passed = finite and bool(np.all(abs_error <= atol + rtol * np.abs(ref_n)))
-        max_abs = float(np.max(abs_error, initial=0.0))
-        max_rel = float(np.max(rel_error, initial=0.0))
-        norm_rel = _comparison.norm_rel(ref_a, ref_n)
-        slice_max = None
-        if mode != "directional":
-            slice_max = np.max(to_slices(abs_error, axes), axis=-1, initial=0.0)
-
-    verdict = _comparison.verdict(
-        passed=passed,
-        finite=finite,
-        analytic=ref_a,
-        numeric=ref_n,
-        abs_error=abs_error,
-        max_abs=max_abs,
-        max_rel=max_rel,
-        norm_rel=norm_rel,
-        atol=atol,
-        rtol=rtol,
-        mode=mode,
-    )
+        errors = _comparison.compare(ref_a, ref_n, atol, rtol, REL_ERROR_FLOOR)
+    slice_max = None
+    if mode != "directional":
+        slice_max = np.max(to_slices(errors.abs_error, axes), axis=-1, initial=0.0)
+    verdict = _comparison.verdict(errors, analytic=ref_a, numeric=ref_n, mode=mode)
     # Past ~1e14 the ulp floor, not eps, sets the step: say so if the check fails.
-    if not passed and float(np.max(4.0 * np.spacing(np.abs(x64)), initial=0.0)) > 1e-3:
+    coarse = float(np.max(4 * np.spacing(np.abs(x64)), initial=0)) > 1e-3
+    if coarse and not errors.passed:
         verdict += (
             f" (or the logits are too large: near {float(np.max(np.abs(x64))):.0e} "
             "the float64 grid is too coarse for finite differences)"
@@ -348,13 +329,13 @@ def gradcheck(
     return GradcheckReport(
         analytic=analytic,
         numeric=numeric,
-        abs_error=abs_error,
-        rel_error=rel_error,
-        max_abs_error=max_abs,
-        max_rel_error=max_rel,
-        norm_rel_error=norm_rel,
+        abs_error=errors.abs_error,
+        rel_error=errors.rel_error,
+        max_abs_error=errors.max_abs,
+        max_rel_error=errors.max_rel,
+        norm_rel_error=errors.norm_rel,
         slice_max_error=slice_max,
-        passed=passed,
+        passed=errors.passed,
         n_evaluations=f.calls,
         step=step,
         mode=mode,

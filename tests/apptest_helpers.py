@@ -66,7 +66,8 @@ BAD_PARAMS: dict[str, dict[str, str]] = {
 
 def open_page(page: str | None = None, **params: str) -> AppTest:
     """Open the app as a link would: query parameters first, then the page."""
-    at = AppTest.from_file(APP, default_timeout=30)
+    # Generous: a shared, loaded machine can take many seconds for a big page.
+    at = AppTest.from_file(APP, default_timeout=90)
     for key, value in params.items():
         at.query_params[key] = value
     if page is not None:
