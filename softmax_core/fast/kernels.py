@@ -31,7 +31,7 @@ so :func:`_exp` is a vectorisable exp: ``exp(z) = 2**k * exp(r)`` with
 ``|r| <= log(2)/2``, a polynomial for ``exp(r)`` (Taylor to degree 12 in float64,
 fitted, degree 6, in float32) and ``2**k`` built from
 its bits (float64: within 2 ulp of NumPy's exp; float32: within 0.9 ulp of the
-exact value; denormals included; tested in ``tests/test_fast_path.py``).
+exact value; denormals included; tested in ``tests/fast/test_fast_path.py``).
 
 Edge cases follow the reference: a slice with no finite maximum is shifted by
 0, an all ``-inf`` slice gives zeros (log: ``-inf``), NaN or ``+inf`` in a slice
