@@ -3,7 +3,7 @@
 Usage: ``.venv/bin/python benchmarks/bench_app.py [--repeats 20] [--pages ...]``
 
 Starts ``streamlit run app.py`` on a free loopback port (the same set-up as the
-browser tests, ``softmax_app/browser.py``) and measures, for the classic example
+browser tests, ``tools/browser.py``) and measures, for the classic example
 and for a 100,000-element input:
 
 * first render: from ``page.goto`` of a shared link to the end of the script run
@@ -65,13 +65,13 @@ CASES = {
         "classic 2x2",
         {"x": "[[1, 2], [3, 4]]", "axis": "1"},
         lambda k: f"[[1, 2], [3, {5 + k}]]",
-        ("0", "-1"),
+        ("0", "1"),
     ),
     "large": Case(
         "100,000 (100x1000)",
         {"x": "random(100, 1000; seed=0)", "axis": "-1"},
         lambda k: f"random(100, 1000; seed={k + 1})",
-        ("0", "-1"),
+        ("0", "1"),
     ),
 }
 
