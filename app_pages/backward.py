@@ -53,7 +53,7 @@ def jacobian_of_slice(
             "the slice together changes nothing."
         )
         return
-    summary = explain.jacobian_summary(y_slice, inputs.temperature)
+    summary = sc.jacobian_summary(y_slice, inputs.temperature)
     st.info(
         f"This slice has n = {n:,} entries, so its Jacobian has n² = {n * n:,}; "
         f"heatmaps are drawn for n ≤ {MAX_HEATMAP_N}. What it looks like, "
@@ -186,7 +186,7 @@ def step_by_step(inputs: Inputs, steps: sc.VjpSteps | None, expr: str) -> None:
 def constant_upstream(inputs: Inputs, dx: np.ndarray) -> None:
     """Detect a constant upstream gradient and explain the zero it produces."""
     largest = float(np.max(np.abs(dx), initial=0.0))
-    if explain.constant_along_slices(inputs.upstream, inputs.axes):
+    if sc.constant_along_slices(inputs.upstream, inputs.axes):
         st.success(
             "**Your upstream gradient is constant along each slice, so the gradient "
             "is exactly zero — correct, not a bug.** "

@@ -23,6 +23,7 @@ from softmax_app.render.snippets import Check
 from softmax_core.gradcheck import MODES
 from softmax_core.parsing import format_array
 from softmax_core.slices import normalize_axes
+from softmax_core.steps import FINE_REL_ERROR, WRONG_REL_ERROR, worst_slices
 
 DEFAULT_IMPL = "vectorized"
 #: The chosen implementation survives visits to other pages here (a widget's
@@ -219,7 +220,7 @@ def verdict(report: sc.GradcheckReport, upstream: np.ndarray) -> None:
     with st.container(border=True):
         st.markdown(f"# :{colour}-background[:{colour}[{icon} {word}]]")
         st.markdown(rest.strip())
-    fine, wrong = explain.FINE_REL_ERROR, explain.WRONG_REL_ERROR
+    fine, wrong = FINE_REL_ERROR, WRONG_REL_ERROR
     cols = st.columns(4)
     for column, reading in zip(
         cols[:2], rounding.read_errors(report, upstream), strict=True
@@ -296,7 +297,7 @@ def slice_table(inputs: Inputs, report: sc.GradcheckReport) -> None:
     """The slices with the largest error, worst first."""
     if report.slice_max_error is None:
         return
-    worst = explain.worst_slices(report.slice_max_error, WORST_ROWS)
+    worst = worst_slices(report.slice_max_error, WORST_ROWS)
     total = report.slice_max_error.size
     st.subheader("Worst error per slice")
     shown = "" if total <= WORST_ROWS else f" (the {WORST_ROWS} worst of {total:,})"
@@ -318,7 +319,7 @@ def slice_table(inputs: Inputs, report: sc.GradcheckReport) -> None:
 
 def all_ones_lesson(inputs: Inputs) -> None:
     """Why the stale counter hid: with g = ones the right answer is zero anyway."""
-    constant = explain.constant_along_slices(inputs.upstream, inputs.axes)
+    constant = sc.constant_along_slices(inputs.upstream, inputs.axes)
     now = (
         " Your upstream gradient is constant along each slice right now, so the "
         "true gradient is zero, and any backward pass that also returns zero, the "

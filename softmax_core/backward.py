@@ -86,16 +86,7 @@ def softmax_vjp(
     yy, g, axes, t, mask, out_dtype = _prepare(
         "softmax_vjp", y, upstream, axis, temperature, where
     )
-    if mask is not None:
-        # Masked outputs are constants: they neither feed <g, y> nor get a
-        # gradient, whatever values the caller passes there.
-        yy = np.where(mask, yy, 0.0)
-        g = np.where(mask, g, 0.0)
-    fast = paths.backward(yy, g, axes, t, log=False)
-    grad = _softmax_vjp(yy, g, axes, t) if fast is None else fast
-    if mask is not None:
-        grad[~mask] = 0.0
-    return cast_result(grad, out_dtype)
+    return cast_result(_vjp(yy, g, axes, t, mask, log=False), out_dtype)
 
 
 def _softmax_vjp(
@@ -171,15 +162,7 @@ def log_softmax_vjp(
     ly, g, axes, t, mask, out_dtype = _prepare(
         "log_softmax_vjp", log_y, upstream, axis, temperature, where
     )
-    if mask is not None:
-        # Masked outputs are constants: no gradient, no share of the sum.
-        ly = np.where(mask, ly, -np.inf)
-        g = np.where(mask, g, 0.0)
-    fast = paths.backward(ly, g, axes, t, log=True)
-    grad = _log_softmax_vjp(ly, g, axes, t) if fast is None else fast
-    if mask is not None:
-        grad[~mask] = 0.0
-    return cast_result(grad, out_dtype)
+    return cast_result(_vjp(ly, g, axes, t, mask, log=True), out_dtype)
 
 
 def _log_softmax_vjp(
@@ -252,6 +235,30 @@ def softmax_jvp(
     # J is symmetric, so J t = Jᵀ t: the JVP is the VJP applied to the tangent.
     jvp = softmax_vjp(yy, tt, axes, temperature=t, where=mask)
     return cast_result(jvp, out_dtype)
+
+
+def _vjp(
+    y: FloatArray,
+    g: FloatArray,
+    axes: tuple[int, ...],
+    t: float,
+    mask: NDArray[np.bool_] | None,
+    *,
+    log: bool,
+) -> FloatArray:
+    """Either VJP on validated arrays: fast path if it runs, else the reference."""
+    if mask is not None:
+        # Masked outputs are constants: they get no gradient and no share of
+        # the slice sum, whatever values the caller passes there (y = 0,
+        # log y = -inf and g = 0 take them out of both formulas).
+        y = np.where(mask, y, -np.inf if log else 0.0)
+        g = np.where(mask, g, 0.0)
+    grad = paths.backward(y, g, axes, t, log=log)
+    if grad is None:
+        grad = (_log_softmax_vjp if log else _softmax_vjp)(y, g, axes, t)
+    if mask is not None:
+        grad[~mask] = 0.0
+    return grad
 
 
 def _prepare(

@@ -491,3 +491,24 @@ def test_seed_widget_reads_a_page_parameter_once(given, value, warning):
     at.number_input(key="eps-box").set_value(0.125).run()
     assert at.number_input(key="eps-box").value == 0.125  # the URL is not re-read
     assert at.query_params["eps"] == "0.125"
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("explore", "def _softmax("),
+        ("backward", "def _softmax_vjp("),
+        ("gradcheck", "def sliced("),
+        ("stability", "def naive_softmax("),
+    ],
+)
+def test_how_it_works_shows_the_short_reference_without_docstrings(page, shown):
+    # Regression: the expander printed whole modules (about 450 lines on
+    # Gradcheck), docstrings included, and imported private core names.
+    at = open_page(f"app_pages/{page}.py", **CLASSIC, g="[[1,0],[0,1]]")
+    # How it works shows functions; Reproduce in code starts with its imports.
+    sources = [c.value for c in at.code if c.value.lstrip().startswith("def ")]
+    assert any(shown in s for s in sources), sources
+    for source in sources:
+        assert '"""' not in source
+        assert len(source.splitlines()) < 120

@@ -16,11 +16,7 @@ from hypothesis.extra import numpy as hnp
 from scipy.special import softmax as scipy_softmax
 
 from softmax_app.render.explain import (
-    FINE_REL_ERROR,
-    WRONG_REL_ERROR,
     batch_labels,
-    constant_along_slices,
-    jacobian_summary,
     latex_matrix,
     latex_number,
     latex_vector,
@@ -28,11 +24,17 @@ from softmax_app.render.explain import (
     slice_expression,
     slice_labels,
     vjp_latex,
-    vjp_steps,
-    worst_slices,
 )
 from softmax_core import softmax, softmax_vjp
 from softmax_core.slices import to_slices
+from softmax_core.steps import (
+    FINE_REL_ERROR,
+    WRONG_REL_ERROR,
+    constant_along_slices,
+    jacobian_summary,
+    vjp_steps,
+    worst_slices,
+)
 
 # sigma(1) * sigma(-1) = e / (1 + e)^2 (mpmath, 30 digits: 0.196611933241481852537),
 # the classic example's Jacobian entry and gradient.

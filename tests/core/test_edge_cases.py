@@ -70,15 +70,11 @@ def test_errstate_raise_instance_log_softmax_underflow(path):
     # The report: exp underflows inside log_softmax, and errstate(all="raise")
     # turned that expected event into FloatingPointError.
     x = np.array([-142.55, -211.92, -247.70, -198.38], dtype=np.float32)
-    expected = log_softmax_reference(x.astype(np.float64))
+    expected = special.log_softmax(x.astype(np.float64))
     with on_path(path), np.errstate(all="raise"):
         out = sc.log_softmax(x)
     # float32 rounding of the inputs and outputs; PyTorch agrees to this.
     np.testing.assert_allclose(out, expected, rtol=1e-6)
-
-
-def log_softmax_reference(x: np.ndarray) -> np.ndarray:
-    return special.log_softmax(x)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -117,11 +113,9 @@ def test_errstate_raise_gradcheck_and_explain_on_valid_input(path, case, data):
     with on_path(path), np.errstate(all="raise"):
         for mode in ("sliced", "elementwise", "directional"):
             sc.gradcheck(x, g, axis, implementation=name, mode=mode)
-        y = sc.softmax(x, axis)
         sc.constant_along_slices(g, axis)
         sc.naive_sweep(x, axis)
         sc.overflow_scale(x)
-        del y
 
 
 # --- 2. A temperature gives softmax(x / T) whenever x / T is representable ----------
@@ -278,7 +272,7 @@ def test_no_mask_guessed_vjps_follow_the_limit(path, case, data):
     assert np.all(np.abs(grad.astype(np.float64) - expected) <= atol)
 
 
-def _restricted_reference(func, x, g, axis, mask, log):
+def _restricted_reference(x, g, axis, mask, log):
     """Per slice: the VJP of the slice restricted to its unmasked entries."""
     axes = tuple(range(x.ndim)) if axis is None else np.atleast_1d(axis)
     axes = tuple(int(a) % x.ndim for a in axes) if x.ndim else ()
@@ -293,12 +287,8 @@ def _restricted_reference(func, x, g, axis, mask, log):
             continue
         xr = xs[row][keep].astype(np.float64)
         gr = gs[row][keep].astype(np.float64)
-        if log:
-            p = special.softmax(xr)
-            out[row, keep] = gr - p * gr.sum()
-        else:
-            p = special.softmax(xr)
-            out[row, keep] = p * (gr - np.dot(gr, p))
+        p = special.softmax(xr)
+        out[row, keep] = gr - p * gr.sum() if log else p * (gr - np.dot(gr, p))
     return np.moveaxis(out.reshape(xm.shape), last, axes)
 
 
@@ -321,11 +311,11 @@ def test_where_gives_zeros_and_the_restricted_gradient(path, case, data):
     for out in (grad, log_grad, jvp):
         assert np.all(out[~mask] == 0.0)
     np.testing.assert_allclose(
-        grad, _restricted_reference(sc.softmax, x, g, axis, mask, False), atol=1e-12
+        grad, _restricted_reference(x, g, axis, mask, False), atol=1e-12
     )
     np.testing.assert_allclose(
         log_grad,
-        _restricted_reference(sc.log_softmax, x, g, axis, mask, True),
+        _restricted_reference(x, g, axis, mask, True),
         atol=1e-12,
     )
     # The Jacobian is symmetric, so the JVP is the same restricted formula.
