@@ -9,11 +9,20 @@ array([[ 0.1966, -0.1966],
        [-0.1966,  0.1966]])
 """
 
-from softmax_core.backward import log_softmax_vjp, softmax_jvp, softmax_vjp
-from softmax_core.functions import log_softmax, softmax
+from softmax_core.backward import (
+    log_softmax_jvp,
+    log_softmax_vjp,
+    softmax_jvp,
+    softmax_vjp,
+)
+from softmax_core.functions import FUNCTIONS, log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
-from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians
+from softmax_core.jacobian import (
+    DEFAULT_MAX_JACOBIAN_BYTES,
+    JACOBIAN_FUNCTIONS,
+    slice_jacobians,
+)
 from softmax_core.parsing import format_array, load_array_file, parse_array
 from softmax_core.reference import reference_source
 from softmax_core.stability import (
@@ -39,12 +48,15 @@ from softmax_core.steps import (
 
 __all__ = [
     "DEFAULT_MAX_JACOBIAN_BYTES",
+    "FUNCTIONS",
     "IMPLEMENTATIONS",
+    "JACOBIAN_FUNCTIONS",
     "GalleryEntry",
     "GradcheckReport",
     "Implementation",
     "gradcheck",
     "log_softmax",
+    "log_softmax_jvp",
     "log_softmax_vjp",
     "slice_jacobians",
     "softmax",

@@ -22,7 +22,7 @@ from softmax_core._validation import (
     result_dtype,
 )
 
-__all__ = ["log_softmax_vjp", "softmax_jvp", "softmax_vjp"]
+__all__ = ["log_softmax_jvp", "log_softmax_vjp", "softmax_jvp", "softmax_vjp"]
 
 
 @ignores_underflow
@@ -237,6 +237,91 @@ def softmax_jvp(
     return cast_result(jvp, out_dtype)
 
 
+@ignores_underflow
+def log_softmax_jvp(
+    log_y: ArrayLike,
+    tangent: ArrayLike,
+    axis: Axis = -1,
+    *,
+    temperature: float = 1.0,
+    where: ArrayLike | None = None,
+) -> FloatArray:
+    r"""Directional derivative of log-softmax: ``J t`` per slice, from ``log y``.
+
+    Parameters
+    ----------
+    log_y : array_like of shape (...)
+        The forward output ``log_softmax(x, axis, temperature=temperature)``.
+    tangent : array_like of shape (...)
+        The input direction ``t``; same shape as `log_y`.
+    axis : int, tuple of int or None, default -1
+        The axes the forward pass normalised over.
+    temperature : float, default 1.0
+        The forward temperature.
+    where : array_like of bool, optional
+        The forward's mask, broadcast to ``log_y.shape``. Masked inputs are
+        not moved by the tangent and masked outputs are constants: both are 0.
+
+    Returns
+    -------
+    ndarray of shape (...)
+        ``d log_softmax(x + h t) / dh`` at ``h = 0``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an axis is invalid, the temperature is not
+        finite and positive, or `where` does not broadcast.
+
+    Notes
+    -----
+    The slice Jacobian :math:`J = (I - \mathbf{1} y^\top)/T` (entry
+    :math:`[i, j] = (\delta_{ij} - y_j)/T`) is not symmetric, so unlike
+    softmax the JVP and the VJP differ:
+
+    .. math:: J t = \frac{1}{T}\left(t - \langle y, t \rangle\right),
+              \qquad y = e^{\log y}
+
+    As in :func:`log_softmax_vjp`, a ``-inf`` log-probability is not taken
+    for masked without `where` (it gets the limit); only a slice that is
+    ``-inf`` everywhere gets zeros.
+
+    Examples
+    --------
+    >>> log_y = log_softmax([0.0, 0.0])
+    >>> log_softmax_jvp(log_y, [1.0, 0.0])
+    array([ 0.5, -0.5])
+    >>> log_softmax_jvp(log_y, [1.0, 1.0])  # moving every logit changes nothing
+    array([0., 0.])
+    """
+    ly, tt, axes, t, mask, out_dtype = _prepare(
+        "log_softmax_jvp", log_y, tangent, axis, temperature, where
+    )
+    if mask is not None:
+        # Masked outputs are constants and masked inputs do not move:
+        # log y = -inf and t = 0 take them out of <y, t>.
+        ly = np.where(mask, ly, -np.inf)
+        tt = np.where(mask, tt, 0.0)
+    jvp = _log_softmax_jvp(ly, tt, axes, t)
+    if mask is not None:
+        jvp[~mask] = 0.0
+    return cast_result(jvp, out_dtype)
+
+
+def _log_softmax_jvp(
+    log_y: FloatArray, tangent: FloatArray, axes: tuple[int, ...], t: float
+) -> FloatArray:
+    """NumPy reference log-softmax JVP ``(t - <y, t>) / T`` on validated arrays."""
+    y = np.exp(log_y, out=np.empty_like(log_y))
+    dot = np.sum(y * tangent, axis=axes, keepdims=True)
+    jvp: FloatArray = np.subtract(tangent, dot, out=y)
+    # A slice that is -inf everywhere took no part in the forward pass.
+    empty = np.all(log_y == -np.inf, axis=axes, keepdims=True)
+    if empty.any():
+        jvp[np.broadcast_to(empty, jvp.shape)] = 0.0
+    return divide_by_temperature(jvp, t)
+
+
 def _vjp(
     y: FloatArray,
     g: FloatArray,
@@ -277,7 +362,7 @@ def _prepare(
     np.dtype[np.floating],
 ]:
     """Validate the shared arguments of the derivative functions."""
-    name = "tangent" if func == "softmax_jvp" else "upstream"
+    name = "tangent" if func.endswith("_jvp") else "upstream"
     first = "log_y" if func.startswith("log") else "y"
     yy = as_float_array(y, first, func)
     g = as_float_array(other, name, func)

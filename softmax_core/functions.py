@@ -39,7 +39,12 @@ from softmax_core._validation import (
     result_dtype,
 )
 
-__all__ = ["log_softmax", "softmax"]
+__all__ = ["FUNCTIONS", "log_softmax", "softmax"]
+
+#: The functions the lab differentiates, by name: softmax and log-softmax (this
+#: module) and the cross-entropy of logits (:mod:`softmax_core.crossentropy`).
+#: :func:`softmax_core.gradcheck` and the bug gallery take these names.
+FUNCTIONS: tuple[str, ...] = ("softmax", "log_softmax", "cross_entropy")
 
 
 @ignores_underflow

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from softmax_core import (
     log_softmax,
+    log_softmax_jvp,
     log_softmax_vjp,
     slice_jacobians,
     softmax,
@@ -114,6 +115,38 @@ def test_log_softmax_vjp_equals_explicit_jacobian(case, data):
     )
 
 
+@FAST
+@given(cases(), st.data())
+def test_log_softmax_jvp_equals_explicit_jacobian_times_tangent(case, data):
+    x, axis, t = case
+    tangent = _upstream(x, data)
+    log_y = log_softmax(x, axis, temperature=t)
+    out = log_softmax_jvp(log_y, tangent, axis, temperature=t)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    # d log y_i / d x_j = (delta_ij - y_j) / T, built here slice by slice; the
+    # JVP contracts over j (the VJP above over i: J is not symmetric).
+    ys = np.exp(moved_slices(log_y.astype(np.float64), axis))
+    n = ys.shape[-1]
+    jac = (np.eye(n) - ys[..., None, :]) / t
+    ref = np.einsum(
+        "...ij,...j->...i", jac, moved_slices(tangent.astype(np.float64), axis)
+    )
+    np.testing.assert_allclose(
+        moved_slices(out.astype(np.float64), axis), ref, rtol=0,
+        atol=n * _atol(x.dtype, tangent, t),
+    )
+
+
+def test_log_softmax_jvp_and_vjp_differ_where_the_jacobian_is_not_symmetric():
+    # J = I - 1 yᵀ for log_softmax([1, 2]) = [[σ(1), -σ(1)], [-σ(-1), σ(-1)]]:
+    # J e_0 is its first column, Jᵀ e_0 its first row. σ(1) = 0.7310585786300049
+    # and σ(-1) = 0.2689414213699951 (mpmath).
+    log_y = log_softmax([1.0, 2.0])
+    s1, s_1 = 0.7310585786300049, 0.2689414213699951
+    np.testing.assert_allclose(log_softmax_jvp(log_y, [1.0, 0.0]), [s1, -s_1])
+    np.testing.assert_allclose(log_softmax_vjp(log_y, [1.0, 0.0]), [s1, -s1])
+
+
 # --- against finite differences ------------------------------------------------------
 
 
@@ -153,6 +186,39 @@ def test_softmax_jvp_matches_a_directional_difference(case, data):
         - softmax(x - h * tangent, axis, temperature=t)
     ) / (2 * h)
     np.testing.assert_allclose(out, numeric, rtol=1e-6, atol=1e-8 / t)
+
+
+@FAST
+@given(cases(dtype=np.float64, bound=5.0, max_side=3), st.data())
+def test_log_softmax_jvp_matches_a_directional_difference(case, data):
+    x, axis, t = case
+    tangent = _upstream(x, data)
+    out = log_softmax_jvp(
+        log_softmax(x, axis, temperature=t), tangent, axis, temperature=t
+    )
+    h = np.cbrt(np.finfo(np.float64).eps) * t
+    numeric = (
+        log_softmax(x + h * tangent, axis, temperature=t)
+        - log_softmax(x - h * tangent, axis, temperature=t)
+    ) / (2 * h)
+    np.testing.assert_allclose(out, numeric, rtol=1e-6, atol=1e-7 / t)
+
+
+@FAST
+@given(cases(dtype=np.float64, bound=5.0, max_side=3), st.data())
+def test_masked_log_softmax_jvp_matches_a_directional_difference(case, data):
+    x, axis, t = case
+    tangent = _upstream(x, data)
+    mask = data.draw(masks_for(x.shape))
+    log_y = log_softmax(x, axis, temperature=t, where=mask)
+    out = log_softmax_jvp(log_y, tangent, axis, temperature=t, where=mask)
+    h = np.cbrt(np.finfo(np.float64).eps) * t
+    up = log_softmax(x + h * tangent, axis, temperature=t, where=mask)
+    down = log_softmax(x - h * tangent, axis, temperature=t, where=mask)
+    # Masked log-probabilities are -inf at both points: constants, derivative 0.
+    numeric = (np.where(mask, up, 0.0) - np.where(mask, down, 0.0)) / (2 * h)
+    np.testing.assert_allclose(out, numeric, rtol=1e-6, atol=1e-7 / t)
+    assert np.all(out[~mask] == 0)
 
 
 @FAST
@@ -231,6 +297,33 @@ def test_classic_log_softmax_vjp_pinned():
     np.testing.assert_allclose(grad, [[s1, -s1], [s1 - 1, 1 - s1]], rtol=1e-15)
 
 
+def test_log_softmax_derivatives_pinned_to_pytorch():
+    # torch 2.13.0, float64: x = torch.tensor([[1., 2.], [3., 4.]]),
+    # F.log_softmax(x, dim=1).backward(g) with g = [[2, 0], [0, 1]] for the VJP;
+    # torch.func.jvp(lambda z: F.log_softmax(z, dim=1), (x,), (e,)) with
+    # e = [[1, 0], [0, 1]] for the JVP.
+    log_y = log_softmax(CLASSIC_X, axis=1)
+    np.testing.assert_allclose(
+        log_softmax_vjp(log_y, [[2.0, 0.0], [0.0, 1.0]], axis=1),
+        [[1.4621171572600098, -1.4621171572600098],
+         [-0.2689414213699951, 0.2689414213699951]],
+        rtol=1e-15,
+    )
+    np.testing.assert_allclose(
+        log_softmax_jvp(log_y, [[1.0, 0.0], [0.0, 1.0]], axis=1),
+        [[0.7310585786300049, -0.2689414213699951],
+         [-0.7310585786300049, 0.2689414213699951]],
+        rtol=1e-15,
+    )
+
+
+def test_log_softmax_jvp_of_an_all_minus_inf_slice_is_zero():
+    log_y = log_softmax([[-np.inf, -np.inf], [1.0, 2.0]])
+    out = log_softmax_jvp(log_y, [[1.0, 3.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(out[0], [0.0, 0.0])
+    assert np.all(out[1] != 0)
+
+
 @FAST
 @given(cases(dtype=np.float32), st.floats(-10, 10))
 def test_constant_upstream_gives_zero_up_to_rounding(case, c):
@@ -256,7 +349,12 @@ def test_temperature_scales_every_derivative_by_one_over_t(case, data):
     g = _upstream(x, data)
     y = softmax(x, axis, temperature=t)
     log_y = log_softmax(x, axis, temperature=t)
-    for func, first in ((softmax_vjp, y), (softmax_jvp, y), (log_softmax_vjp, log_y)):
+    for func, first in (
+        (softmax_vjp, y),
+        (softmax_jvp, y),
+        (log_softmax_vjp, log_y),
+        (log_softmax_jvp, log_y),
+    ):
         np.testing.assert_allclose(
             func(first, g, axis, temperature=t), func(first, g, axis) / t,
             rtol=1e-14, atol=1e-300,
@@ -279,23 +377,29 @@ def test_length_one_axis_gives_zero_gradients(case, data):
     np.testing.assert_array_equal(softmax_jvp(y, g, axis, temperature=t), zeros)
     log_y = log_softmax(x1, axis, temperature=t)
     np.testing.assert_array_equal(log_softmax_vjp(log_y, g, axis, temperature=t), zeros)
+    np.testing.assert_array_equal(log_softmax_jvp(log_y, g, axis, temperature=t), zeros)
 
 
 @pytest.mark.parametrize(
     ("shape", "axis"),
     [((0,), -1), ((3, 0), -1), ((3, 0), 0), ((0, 3), None), ((2, 0, 3), (0, 2))],
 )
-@pytest.mark.parametrize("func", [softmax_vjp, log_softmax_vjp, softmax_jvp])
+@pytest.mark.parametrize(
+    "func", [softmax_vjp, log_softmax_vjp, softmax_jvp, log_softmax_jvp]
+)
 def test_empty_arrays_give_empty_gradients(func, shape, axis):
     out = func(np.zeros(shape), np.zeros(shape), axis)
     assert out.shape == shape and out.dtype == np.float64
 
 
-@pytest.mark.parametrize("func", [softmax_vjp, log_softmax_vjp, softmax_jvp])
+@pytest.mark.parametrize(
+    "func", [softmax_vjp, log_softmax_vjp, softmax_jvp, log_softmax_jvp]
+)
 def test_zero_dim_inputs_with_axis_none(func):
     # Regression: for 0-d inputs the ufuncs returned NumPy scalars and the
     # in-place steps raised "return arrays must be of ArrayType".
-    y = np.array(1.0) if func is not log_softmax_vjp else np.array(0.0)
+    log = func in (log_softmax_vjp, log_softmax_jvp)
+    y = np.array(0.0) if log else np.array(1.0)
     out = func(y, np.array(2.5), None, temperature=3.0)
     assert isinstance(out, np.ndarray) and out.shape == () and out == 0.0
 
@@ -308,9 +412,13 @@ def test_nan_slice_gives_nan_gradient_only_there():
     np.testing.assert_allclose(grad[1], [SIGMA_PRODUCT, -SIGMA_PRODUCT], rtol=1e-15)
     lgrad = log_softmax_vjp(log_softmax(x), g)
     assert np.isnan(lgrad[0]).all() and np.isfinite(lgrad[1]).all()
+    ljvp = log_softmax_jvp(log_softmax(x), g)
+    assert np.isnan(ljvp[0]).all() and np.isfinite(ljvp[1]).all()
 
 
-@pytest.mark.parametrize("func", [softmax_vjp, log_softmax_vjp, softmax_jvp])
+@pytest.mark.parametrize(
+    "func", [softmax_vjp, log_softmax_vjp, softmax_jvp, log_softmax_jvp]
+)
 def test_dtypes_of_derivatives(func):
     for dtype in (np.float16, np.float32, np.float64):
         a = np.array([0.25, 0.75], dtype=dtype)

@@ -261,6 +261,20 @@ def test_where_matches_softmax_of_the_unmasked_entries(case, data):
             assert np.all(out[~mask] == -np.inf)
 
 
+def test_causal_mask_pinned_to_pytorch():
+    # torch 2.13.0, float64: torch.softmax(x.masked_fill(~torch.tril(ones(3, 3)
+    # .bool()), -inf), dim=1) for x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]].
+    x = np.arange(1.0, 10.0).reshape(3, 3)
+    causal = np.tril(np.ones((3, 3), dtype=bool))
+    np.testing.assert_allclose(
+        softmax(x, axis=1, where=causal),
+        [[1.0, 0.0, 0.0],
+         [0.26894142136999516, 0.7310585786300049, 0.0],
+         [0.09003057317038045, 0.2447284710547976, 0.6652409557748218]],
+        rtol=1e-15,
+    )
+
+
 def test_fully_masked_slice_gives_zeros_and_zero_gradient():
     x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     mask = np.array([[True, False, True], [False, False, False]])

@@ -12,7 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from softmax_core import DEFAULT_MAX_JACOBIAN_BYTES, slice_jacobians, softmax
+from softmax_core import (
+    DEFAULT_MAX_JACOBIAN_BYTES,
+    log_softmax,
+    log_softmax_vjp,
+    slice_jacobians,
+    softmax,
+)
 from softmax_core.slices import batch_shape, from_slices, slice_length, to_slices
 from tests.strategies import (
     FAST,
@@ -206,6 +212,104 @@ def test_dtype_is_kept(dtype):
 
 def test_integer_input_becomes_float64():
     assert slice_jacobians(np.array([0, 1])).dtype == np.float64
+
+
+# --- log-softmax -------------------------------------------------------------------
+
+
+@FAST
+@given(cases())
+def test_log_softmax_jacobian_is_identity_minus_ones_times_y(case):
+    x, axis, t = case
+    log_y = log_softmax(x, axis, temperature=t)
+    jac = slice_jacobians(log_y, axis, temperature=t, function="log_softmax")
+    assert jac.dtype == x.dtype
+    # (I - 1 yᵀ) / T, slice by slice from scipy-free NumPy: row i is e_i - y.
+    ys = np.exp(moved_slices(log_y.astype(np.float64), axis))
+    n = ys.shape[-1]
+    ref = (np.eye(n) - ys[..., None, :]) / t
+    np.testing.assert_allclose(
+        jac.astype(np.float64), ref, rtol=0, atol=tolerance(x.dtype) / t
+    )
+
+
+@FAST
+@given(cases(dtype=np.float64, bound=5.0, max_side=3, t_low=0.2), st.data())
+def test_log_softmax_jacobian_matches_finite_differences_and_the_vjp(case, data):
+    x, axis, t = case
+    log_y = log_softmax(x, axis, temperature=t)
+    jac = slice_jacobians(log_y, axis, temperature=t, function="log_softmax")
+    numeric = np.empty_like(jac)
+    xs = moved_slices(x, axis)
+    h = 1e-6
+    for j in range(xs.shape[-1]):
+        e = np.zeros_like(xs)
+        e[..., j] = h
+        step = _unslice(e, x.shape, axis)
+        diff = moved_slices(
+            log_softmax(x + step, axis, temperature=t)
+            - log_softmax(x - step, axis, temperature=t),
+            axis,
+        )
+        numeric[..., :, j] = diff / (2 * h)
+    np.testing.assert_allclose(jac, numeric, rtol=1e-5, atol=1e-8)
+    # The VJP contracts the rows: Jᵀ g.
+    g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-1, 1)))
+    vjp = log_softmax_vjp(log_y, g, axis, temperature=t)
+    np.testing.assert_allclose(
+        moved_slices(vjp, axis),
+        np.einsum("...ij,...i->...j", jac, moved_slices(g, axis)),
+        rtol=1e-12, atol=1e-12,
+    )
+
+
+def test_log_softmax_jacobian_is_not_symmetric_and_rows_sum_to_zero():
+    log_y = log_softmax([0.5, -1.0, 2.0])
+    jac = slice_jacobians(log_y, function="log_softmax")
+    assert not np.allclose(jac, jac.T)
+    np.testing.assert_allclose(jac.sum(axis=-1), 0.0, atol=1e-15)
+
+
+def test_log_softmax_jacobian_classic_pinned():
+    # Row i is e_i - y with y = [σ(-1), σ(1)]; σ(1) = 0.7310585786300049 (mpmath).
+    s1, s_1 = 0.7310585786300049, 0.2689414213699951
+    jac = slice_jacobians(
+        log_softmax([[1.0, 2.0], [3.0, 4.0]], axis=1), 1, function="log_softmax"
+    )
+    np.testing.assert_allclose(jac, [[[s1, -s1], [-s_1, s_1]]] * 2, rtol=1e-15)
+
+
+def test_where_zeroes_masked_rows_and_columns_for_both_functions():
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    mask = np.array([[True, False, True], [False, False, False]])
+    log_y = log_softmax(x, where=mask)
+    jac = slice_jacobians(log_y, function="log_softmax", where=mask)
+    # The unmasked entries get the Jacobian of the slice without the masked one.
+    sub = slice_jacobians(log_softmax([1.0, 3.0]), function="log_softmax")
+    np.testing.assert_allclose(jac[0][np.ix_([0, 2], [0, 2])], sub, rtol=1e-15)
+    np.testing.assert_array_equal(jac[0, 1], 0.0)
+    np.testing.assert_array_equal(jac[0, :, 1], 0.0)
+    np.testing.assert_array_equal(jac[1], 0.0)  # fully masked: zeros, not I
+    y = softmax(x, where=mask)
+    np.testing.assert_array_equal(
+        slice_jacobians(y, where=mask), slice_jacobians(y)
+    )
+
+
+def test_log_softmax_jacobian_without_where_keeps_the_limit():
+    # A finite logit whose log-probability rounds to -inf is not a mask: its
+    # row is e_i - y (the limit), as log_softmax_vjp gives; an all -inf slice
+    # (nothing took part) gets zeros.
+    log_y = log_softmax([[1e308, -1e308], [-np.inf, -np.inf]])
+    jac = slice_jacobians(log_y, function="log_softmax")
+    np.testing.assert_array_equal(jac[0], [[0.0, 0.0], [-1.0, 1.0]])
+    np.testing.assert_array_equal(jac[1], 0.0)
+
+
+def test_unknown_function_is_refused():
+    with pytest.raises(ValueError, match="function must be one of 'softmax', "
+                       "'log_softmax'; got 'cross_entropy'"):
+        slice_jacobians([0.5, 0.5], function="cross_entropy")
 
 
 # --- the memory cap ----------------------------------------------------------------
