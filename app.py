@@ -23,6 +23,7 @@ PAGES = [
     st.Page(
         "app_pages/stability.py", title="Stability", icon="🧯", url_path="stability"
     ),
+    st.Page("app_pages/lesson.py", title="Lesson", icon="🎓", url_path="lesson"),
 ]
 
 page = st.navigation(PAGES)
