@@ -6,9 +6,10 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, rounding, views
+from softmax_app import arrayview, compute, losses, masking, rounding, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import explain, figures
+from softmax_app.render import explain, figures, losslatex, masked
+from softmax_app.tangents import tangent_section
 from softmax_core.slices import batch_shape, slice_length, to_slices
 
 #: Jacobian heatmaps are drawn up to this slice length; above, a summary.
@@ -21,17 +22,53 @@ SMALL_MULTIPLES = 6
 MAX_VIEW = 100
 
 
+READING = {
+    "softmax": (
+        "**Reading J.** Row i shows how output y_i responds to each input x_j. "
+        "The diagonal y_i (1 − y_i) / T is positive: raising a logit raises "
+        "its own probability. Off the diagonal, −y_i y_j / T is negative: it "
+        "takes probability from the others. J is symmetric, and every row sums "
+        "to 0, because the outputs always sum to 1, so moving every input of "
+        "the slice together changes nothing."
+    ),
+    "log_softmax": (
+        "**Reading J of log-softmax.** Row i is (e_i − y)/T: raising x_i raises "
+        "log y_i by (1 − y_i)/T, and raising any x_j lowers it by y_j/T. Every "
+        "row sums to 0 (log-probabilities ignore a shift too), but J is **not "
+        "symmetric**: entry [i, j] is −y_j/T, which depends on j only. So Jᵀg "
+        "and J g differ, and a backward pass that forgets the transpose is wrong."
+    ),
+}
+READING["cross_entropy"] = (
+    "**Cross-entropy goes through log-softmax**: L = −Σ t ⊙ log y / N, so its "
+    "gradient is the log-softmax VJP of the upstream gradient −t/N. This is "
+    "log-softmax's Jacobian (I − 1yᵀ)/T, the matrix that VJP multiplies by, "
+    "not symmetric. " + READING["log_softmax"].split("**", 2)[2].split(". ", 1)[1]
+)
+
+
+def jacobian_title(function: str, expr: str) -> str:
+    """The heatmap title: whose Jacobian, and what an entry means."""
+    if function == "softmax":
+        return f"J of {expr}: entry [i, j] = ∂y_i / ∂x_j"
+    return f"J of log_softmax({expr}): entry [i, j] = ∂log y_i / ∂x_j"
+
+
 def jacobian_of_slice(
-    inputs: Inputs, steps: sc.VjpSteps | None, y_slice: np.ndarray, expr: str
+    inputs: Inputs,
+    jacobian: np.ndarray | None,
+    y_slice: np.ndarray,
+    expr: str,
+    kept: np.ndarray | None,
 ) -> None:
     """The chosen slice's Jacobian: a heatmap up to n = 64, else a summary."""
     n = y_slice.size
-    if steps is not None and n <= MAX_HEATMAP_N:
+    if jacobian is not None and n <= MAX_HEATMAP_N:
         labels = explain.slice_labels(inputs.x.shape, inputs.axes)
         fig = figures.heatmap(
-            steps.jacobian,
+            jacobian,
             diverging=True,
-            title=f"J of {expr}: entry [i, j] = ∂y_i / ∂x_j",
+            title=jacobian_title(inputs.function, expr),
             x_labels=labels,
             y_labels=labels,
             x_title="input position j",
@@ -42,15 +79,21 @@ def jacobian_of_slice(
         )
         # A small matrix drawn full width has cells like banners: give it a
         # column and put the reading guide beside it.
+        if kept is not None:
+            fig = masked.mark_masked(fig, np.outer(kept, kept))
         left, right = st.columns([3, 2]) if n <= 8 else (st.container(), st.container())
         left.plotly_chart(fig, key="backward-jacobian")
-        right.markdown(
-            "**Reading J.** Row i shows how output y_i responds to each input x_j. "
-            "The diagonal y_i (1 − y_i) / T is positive: raising a logit raises "
-            "its own probability. Off the diagonal, −y_i y_j / T is negative: it "
-            "takes probability from the others. J is symmetric, and every row sums "
-            "to 0, because the outputs always sum to 1, so moving every input of "
-            "the slice together changes nothing."
+        right.markdown(READING[inputs.function])
+        if kept is not None and not kept.all():
+            right.caption(
+                "Grey rows and columns are masked entries: their outputs are "
+                "constants and their inputs take no part, so they are left out."
+            )
+        return
+    if inputs.function != "softmax":
+        st.info(
+            f"This slice has n = {n:,} entries; heatmaps are drawn for n ≤ "
+            f"{MAX_HEATMAP_N}. Its Jacobian is (I − 1yᵀ)/T: row i is (e_i − y)/T."
         )
         return
     summary = sc.jacobian_summary(y_slice, inputs.temperature)
@@ -69,7 +112,7 @@ def jacobian_of_slice(
     st.caption("Every row sums to 0, and the matrix is symmetric.")
 
 
-def small_multiples(inputs: Inputs, y: np.ndarray) -> None:
+def small_multiples(inputs: Inputs, y: np.ndarray, jacobians: np.ndarray) -> None:
     """The Jacobians of the first few slices, on one shared colour scale."""
     x, axes, t = inputs.x, inputs.axes, inputs.temperature
     batch = batch_shape(x.shape, axes)
@@ -79,7 +122,7 @@ def small_multiples(inputs: Inputs, y: np.ndarray) -> None:
     st.subheader(f"The first {count} slices' Jacobians")
     n = slice_length(x.shape, axes)
     first = to_slices(y, axes).reshape(-1, n)[:count]
-    stack = sc.slice_jacobians(first, -1, temperature=t)
+    stack = jacobians.reshape(-1, n, n)[:count]
     titles = [
         explain.slice_expression(
             x.ndim, axes, tuple(int(i) for i in np.unravel_index(k, batch))
@@ -98,17 +141,27 @@ def small_multiples(inputs: Inputs, y: np.ndarray) -> None:
     st.caption(
         "One colour scale for all panels. Each slice has its own Jacobian: a "
         "slice's gradient must use that slice's upstream gradient, never another's."
+        + (" Masked rows and columns are 0." if inputs.mask is not None else "")
     )
 
 
 def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
     """Tables and heatmaps of the upstream gradient g and the result dL/dx."""
     x, g = inputs.x, inputs.upstream
-    st.subheader("Upstream gradient g and the gradient dL/dx")
-    st.markdown(
-        "With L = Σ g ⊙ softmax(x), backpropagation hands softmax the upstream "
-        "gradient g = ∂L/∂y and gets back dL/dx = Jᵀg, slice by slice."
-    )
+    if inputs.function == "cross_entropy" and inputs.target is not None:
+        g = inputs.target
+        st.subheader("Target t and the gradient dL/dx")
+        st.markdown(
+            "With L = −Σ t ⊙ log softmax(x) / N, the gradient is (y − t)/(N T), "
+            "slice by slice: the probabilities minus the target."
+        )
+    else:
+        st.subheader("Upstream gradient g and the gradient dL/dx")
+        st.markdown(
+            f"With L = Σ g ⊙ {'log ' if inputs.function == 'log_softmax' else ''}"
+            "softmax(x), backpropagation hands the function the upstream gradient "
+            "g = ∂L/∂(output) and gets back dL/dx = Jᵀg, slice by slice."
+        )
     if x.ndim > 2:
         st.caption(
             f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
@@ -116,6 +169,9 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
     rows, cols, index = arrayview.pick_view(x.shape, key="backward-view", param="view")
     gv = arrayview.view_2d(g, rows, cols, index)
     dv = arrayview.view_2d(dx, rows, cols, index)
+    kv = None
+    if inputs.mask is not None:
+        kv = arrayview.view_2d(inputs.mask, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
     if gv.shape[0] > MAX_VIEW or gv.shape[1] > MAX_VIEW:
         st.caption(
             f"The view is {gv.shape[0]} x {gv.shape[1]}; showing its first "
@@ -126,22 +182,33 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
     # g is the learner's own numbers; dL/dx can be exactly zero (g constant
     # along the slices) and then comes out as rounding noise, drawn as zero.
     left, right = st.columns(2)
+    g_name = "t (target)" if inputs.function == "cross_entropy" else "g (upstream)"
     for column, name, view, tol in (
-        (left, "g (upstream)", gv, 0.0),
+        (left, g_name, gv, 0.0),
         (right, "dL/dx = Jᵀg", dv, rounding.vjp_zero_tol(g, inputs.temperature)),
     ):
         with column:
-            views.array_table(view, caption=name + where)
-            st.plotly_chart(
-                figures.heatmap(
-                    view,
-                    diverging=True,
-                    title=name + where,
-                    value_format=".4~g",
-                    zero_tol=tol,
-                ),
-                key=f"backward-{name.split()[0]}",
+            views.array_table(view, caption=name + where, kept=kv)
+            fig = figures.heatmap(
+                view,
+                diverging=True,
+                title=name + where,
+                value_format=".4~g",
+                zero_tol=tol,
             )
+            st.plotly_chart(
+                masked.mark_masked(fig, kv), key=f"backward-{name.split()[0]}"
+            )
+
+
+def loss_steps(steps: losses.SliceSteps) -> None:
+    """Log-softmax's or cross-entropy's steps for one slice, with the numbers."""
+    for sentence, tex in losslatex.steps_latex(steps, 6 if steps.y.size <= 4 else 4):
+        if sentence:
+            st.markdown(sentence)
+        st.latex(tex)
+    if not math.isfinite(steps.max_difference):
+        st.warning("This slice holds NaN or inf, so its gradient is NaN.")
 
 
 def step_by_step(inputs: Inputs, steps: sc.VjpSteps | None, expr: str) -> None:
@@ -222,9 +289,10 @@ st.markdown(
 
 inputs = current_inputs()
 x, axes, t, g = inputs.x, inputs.axes, inputs.temperature, inputs.upstream
+mask, function, target = inputs.mask, inputs.function, inputs.target
 try:
-    y = compute.forward(x, axes, t)
-    dx = compute.backward(x, g, axes, t)
+    y = compute.forward(x, axes, t, mask)
+    dx = compute.backward(x, g, axes, t, mask, function, target)
 except (ValueError, TypeError) as exc:
     st.error(f"The backward pass could not run on this input: {exc}")
     y = dx = None
@@ -232,20 +300,39 @@ except (ValueError, TypeError) as exc:
 if y is not None and dx is not None:
     n = slice_length(x.shape, axes)
     n_slices = math.prod(batch_shape(x.shape, axes))
-    st.markdown(
-        f"x has shape `{x.shape}`; softmax along axis `{inputs.axis_text}` "
-        f"({'dim' if len(axes) == 1 else 'dims'} {', '.join(map(str, axes))}): "
-        f"{n_slices:,} slice(s) of n = {n:,}, T = {t:g}, "
-        f"upstream gradient `{inputs.g_text if len(inputs.g_text) <= 60 else 'array'}`."
+    g_shown = inputs.g_text if len(inputs.g_text) <= 60 else "array"
+    what = (
+        f"target `{inputs.target_text}`"
+        if function == "cross_entropy"
+        else f"upstream gradient `{g_shown}`"
     )
-    if inputs.g_note:
+    st.markdown(
+        f"**f = {function}**. x has shape `{x.shape}`; softmax along axis "
+        f"`{inputs.axis_text}` ({'dim' if len(axes) == 1 else 'dims'} "
+        f"{', '.join(map(str, axes))}): {n_slices:,} slice(s) of n = {n:,}, "
+        f"T = {t:g}, {what}"
+        + ("" if mask is None else f", mask `{inputs.mask_text}`")
+        + "."
+    )
+    if inputs.g_note and function != "cross_entropy":
         st.info(inputs.g_note, icon="↪️")
-    constant_upstream(inputs, dx)
+    note = masking.fully_masked_note(mask, axes)
+    if note:
+        st.info(note, icon="🕳️")
+    if function == "cross_entropy" and target is not None:
+        loss = losses.cross_entropy(x, target, axes, t, mask)
+        n_mean = losses.n_targets(target, axes)
+        st.metric("loss L = −Σ t ⊙ log y / N (mean cross-entropy)", f"{loss:.8f}")
+        st.caption(f"N = {n_mean}: the mean is over the slices with a target.")
+    if function == "softmax":
+        constant_upstream(inputs, dx)
 
     stack = None
     if n <= MAX_HEATMAP_N:
         try:
-            stack = compute.jacobians(x, axes, t, compute.PAGE_MAX_JACOBIAN_BYTES)
+            stack = compute.jacobians(
+                x, axes, t, compute.PAGE_MAX_JACOBIAN_BYTES, mask, function
+            )
         except ValueError as exc:
             st.error(
                 f"The Jacobians of all slices are not built: {exc}. The chosen "
@@ -258,20 +345,43 @@ if y is not None and dx is not None:
     expr = explain.slice_expression(x.ndim, axes, index)
     y_slice = arrayview.slice_at(y, axes, index)
     g_slice = arrayview.slice_at(g, axes, index)
-    steps = compute.vjp_steps(y_slice, g_slice, t) if n <= MAX_STEPS_N else None
-    jacobian_of_slice(inputs, steps, y_slice, expr)
-    small_multiples(inputs, y)
+    kept = None if mask is None else arrayview.slice_at(mask, axes, index)
+    steps = other = None
+    if n <= MAX_STEPS_N and function == "softmax":
+        steps = compute.vjp_steps(y_slice, g_slice, t)
+    elif n <= MAX_STEPS_N:
+        other = compute.slice_steps(
+            function,
+            y_slice,
+            g_slice,
+            t,
+            kept,
+            None if target is None else arrayview.slice_at(target, axes, index),
+            1 if target is None else max(losses.n_targets(target, axes), 1),
+        )
+    jacobian = steps.jacobian if steps is not None else None
+    jacobian = other.jacobian if other is not None else jacobian
+    jacobian_of_slice(inputs, jacobian, y_slice, expr, kept)
+    if stack is not None:
+        small_multiples(inputs, y, stack)
     gradient_views(inputs, dx)
-    step_by_step(inputs, steps, expr)
+    if other is not None:
+        st.subheader(f"Step by step for {expr}")
+        loss_steps(other)
+    else:
+        step_by_step(inputs, steps, expr)
+    tangent_section(inputs, dx)
 
+    reference = {"softmax": "softmax_vjp", "log_softmax": "log_softmax_vjp"}
     views.how_it_works(
-        "softmax_vjp",
+        reference.get(function, "log_softmax_vjp"),
         "slice_jacobians",
         sc.vjp_steps,
         intro=(
-            "The gradient comes from `softmax_vjp` (two passes, no Jacobian); the "
-            "heatmaps from `slice_jacobians`; the step-by-step panel from "
-            "`vjp_steps`, which computes both routes for one slice."
+            f"The gradient comes from `{reference.get(function, 'log_softmax_vjp')}`"
+            " (two passes, no Jacobian; cross-entropy hands it −t/N); the "
+            "heatmaps from `slice_jacobians`; the softmax step-by-step panel "
+            "from `vjp_steps`, which computes both routes for one slice."
         ),
     )
     results = {"dx": dx} if stack is None else {"dx": dx, "J": stack}

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, readings, views
+from softmax_app import arrayview, compute, losses, masking, readings, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import figures
+from softmax_app.render import figures, masked
 from softmax_core.slices import batch_shape, slice_length
 
 #: Heatmaps and tables show at most this many rows and columns of the view.
@@ -25,6 +25,9 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
     rows, cols, index = arrayview.pick_view(x.shape, key="explore-view", param="view")
     xv = arrayview.view_2d(x, rows, cols, index)
     yv = arrayview.view_2d(y, rows, cols, index)
+    kv = None
+    if inputs.mask is not None:
+        kv = arrayview.view_2d(inputs.mask, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
     direction = figures.softmax_direction(axes, rows, cols, x.ndim)
     st.info(direction.note, icon="➡️")
     if xv.shape[0] > MAX_VIEW or xv.shape[1] > MAX_VIEW:
@@ -43,7 +46,7 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
         if x.ndim > 2:
             title += ": " + figures.view_label(name, x.ndim, rows, cols, index)
         with column:
-            views.array_table(view, caption=title)
+            views.array_table(view, caption=title, kept=kv)
             fig = figures.heatmap(
                 view,
                 title=title,
@@ -51,7 +54,13 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
                 y_title=direction.y_title,
                 value_format=".4~g",
             )
-            st.plotly_chart(figures.mark_nonfinite(fig, view), key=f"explore-{name}")
+            fig = figures.mark_nonfinite(fig, view)
+            st.plotly_chart(masked.mark_masked(fig, kv), key=f"explore-{name}")
+    if kv is not None and not kv.all():
+        st.caption(
+            "Grey cells are masked: left out of their slice, so their probability "
+            "is 0 because nothing was computed there, not because exp gave 0."
+        )
 
 
 def one_slice(inputs: Inputs, y: np.ndarray) -> None:
@@ -75,6 +84,29 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
     )
 
 
+def function_output(inputs: Inputs, y: np.ndarray) -> None:
+    """What the chosen function makes of the probabilities: log y, or the loss."""
+    x, axes, t, mask = inputs.x, inputs.axes, inputs.temperature, inputs.mask
+    if inputs.function == "log_softmax":
+        st.subheader("f = log_softmax: log y")
+        log_y = compute.log_forward(x, axes, t, mask)
+        rows, cols, index = arrayview.default_view(x.ndim)
+        view = arrayview.view_2d(log_y, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
+        kv = None
+        if mask is not None:
+            kv = arrayview.view_2d(mask, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
+        views.array_table(view, caption="log_softmax(x / T)", kept=kv)
+    elif inputs.function == "cross_entropy" and inputs.target is not None:
+        loss = losses.cross_entropy(x, inputs.target, axes, t, mask)
+        n = losses.n_targets(inputs.target, axes)
+        st.subheader("f = cross_entropy: the loss")
+        st.metric("mean cross-entropy −Σ t ⊙ log y / N", f"{loss:.8f}")
+        st.caption(
+            f"target `{inputs.target_text}`, averaged over N = {n} slice(s) with a "
+            "target (as torch.nn.functional.cross_entropy)."
+        )
+
+
 def sums_check(y: np.ndarray, axes: tuple[int, ...]) -> None:
     """Whether every slice is a probability distribution (a success only if so)."""
     check = sc.slice_sums(y, axes)
@@ -96,7 +128,7 @@ st.markdown(
 inputs = current_inputs()
 x, axes, t = inputs.x, inputs.axes, inputs.temperature
 try:
-    y = compute.forward(x, axes, t)
+    y = compute.forward(x, axes, t, inputs.mask)
 except (ValueError, TypeError) as exc:
     st.error(f"softmax could not run on this input: {exc}")
     y = None
@@ -108,7 +140,13 @@ if y is not None:
         f"{math.prod(batch_shape(x.shape, axes))} slice(s) of "
         f"{slice_length(x.shape, axes)} entries each, T = {t:g}."
     )
+    if inputs.mask is not None:
+        st.markdown(f"mask `{inputs.mask_text}`: masked entries take no part.")
+        note = masking.fully_masked_note(inputs.mask, axes)
+        if note:
+            st.info(note, icon="🕳️")
     side_by_side(inputs, y)
+    function_output(inputs, y)
     one_slice(inputs, y)
     sums_check(y, axes)
     views.how_it_works(

@@ -33,7 +33,10 @@ import streamlit as st
 from numpy.typing import NDArray
 
 import softmax_core as sc
+from softmax_app import losses
 from softmax_app.inputs import FloatArray
+from softmax_app.masking import BoolArray
+from softmax_core.slices import to_slices
 
 if TYPE_CHECKING:
     # What st.cache_data returns (it has .clear()); not exported more publicly.
@@ -47,6 +50,7 @@ __all__ = [
     "dtype_comparison",
     "forward",
     "jacobians",
+    "jvp",
     "log_forward",
     "naive_forward",
     "naive_log_forward",
@@ -56,6 +60,7 @@ __all__ = [
     "PAGE_MAX_JACOBIAN_BYTES",
     "gradcheck_refusal",
     "run_gradcheck",
+    "slice_steps",
     "vjp_steps",
 ]
 
@@ -84,14 +89,16 @@ def array_digest(a: NDArray[Any]) -> bytes:
 _BUDGETS = {
     "forward": 24 * _MiB,
     "log_forward": 24 * _MiB,
-    "backward": 24 * _MiB,
+    "backward": 16 * _MiB,
+    "jvp": 8 * _MiB,
     "jacobians": 64 * _MiB,  # two stacks of PAGE_MAX_JACOBIAN_BYTES
     "run_gradcheck": 96 * _MiB,  # a sliced check of 1e6 entries pickles to 42 MB
     "naive_forward": 24 * _MiB,
     "naive_log_forward": 24 * _MiB,
     "dtype_comparison": 56 * _MiB,  # 1e6 entries in three dtypes: 27 MB
     "naive_sweep": 4 * _MiB,
-    "vjp_steps": 24 * _MiB,  # one slice of up to 1024: its Jacobian is 8 MB
+    "vjp_steps": 12 * _MiB,  # one slice of up to 1024: its Jacobian is 8 MB
+    "slice_steps": 12 * _MiB,  # the same for log-softmax and cross-entropy
 }
 #: Budget of the panel's parsing caches (``softmax_app.panel``): the x box's
 #: array (up to 8 MB each) and the g box's.
@@ -117,33 +124,86 @@ def _cache(
 
 
 @_cache("forward", max_entries=64)
-def forward(x: FloatArray, axes: tuple[int, ...], temperature: float) -> FloatArray:
-    """softmax(x) along `axes`."""
-    return sc.softmax(x, axes, temperature=temperature)
+def forward(
+    x: FloatArray,
+    axes: tuple[int, ...],
+    temperature: float,
+    mask: BoolArray | None = None,
+) -> FloatArray:
+    """softmax(x) along `axes`, masked entries 0."""
+    return sc.softmax(x, axes, temperature=temperature, where=mask)
 
 
 @_cache("log_forward", max_entries=64)
-def log_forward(x: FloatArray, axes: tuple[int, ...], temperature: float) -> FloatArray:
-    """log_softmax(x) along `axes`."""
-    return sc.log_softmax(x, axes, temperature=temperature)
+def log_forward(
+    x: FloatArray,
+    axes: tuple[int, ...],
+    temperature: float,
+    mask: BoolArray | None = None,
+) -> FloatArray:
+    """log_softmax(x) along `axes`, masked entries -inf."""
+    return sc.log_softmax(x, axes, temperature=temperature, where=mask)
 
 
 @_cache("backward", max_entries=64)
 def backward(
-    x: FloatArray, upstream: FloatArray, axes: tuple[int, ...], temperature: float
+    x: FloatArray,
+    upstream: FloatArray,
+    axes: tuple[int, ...],
+    temperature: float,
+    mask: BoolArray | None = None,
+    function: str = "softmax",
+    target: FloatArray | None = None,
 ) -> FloatArray:
-    """dL/dx for L = sum(upstream * softmax(x))."""
-    y = sc.softmax(x, axes, temperature=temperature)
-    return sc.softmax_vjp(y, upstream, axes, temperature=temperature)
+    """dL/dx of `function` (see :func:`softmax_app.losses.gradient`)."""
+    return losses.gradient(function, x, upstream, target, axes, temperature, mask)
+
+
+@_cache("jvp", max_entries=32)
+def jvp(
+    x: FloatArray,
+    tangent: FloatArray,
+    axes: tuple[int, ...],
+    temperature: float,
+    mask: BoolArray | None,
+    function: str,
+    target: FloatArray | None,
+) -> FloatArray:
+    """J·tangent of `function` (see :func:`softmax_app.losses.jvp`)."""
+    return losses.jvp(function, x, tangent, target, axes, temperature, mask)
 
 
 @_cache("jacobians", max_entries=16)
 def jacobians(
-    x: FloatArray, axes: tuple[int, ...], temperature: float, max_bytes: int
+    x: FloatArray,
+    axes: tuple[int, ...],
+    temperature: float,
+    max_bytes: int,
+    mask: BoolArray | None = None,
+    function: str = "softmax",
 ) -> FloatArray:
-    """Compute the per-slice Jacobian stack of softmax at x."""
-    y = sc.softmax(x, axes, temperature=temperature)
-    return sc.slice_jacobians(y, axes, temperature=temperature, max_bytes=max_bytes)
+    """Return the per-slice Jacobian stack of softmax (or log-softmax) at x.
+
+    Masked rows and columns are 0 (softmax's already are, from y = 0).
+    """
+    y = sc.softmax(x, axes, temperature=temperature, where=mask)
+    if function == "softmax":
+        return sc.slice_jacobians(
+            y, axes, temperature=temperature, max_bytes=max_bytes
+        )
+    ys = to_slices(y, axes)
+    n = ys.shape[-1]
+    if ys.size * n * ys.itemsize > max_bytes:
+        raise ValueError(
+            f"the Jacobians of shape {ys.shape[:-1] + (n, n)} would take more than "
+            f"{max_bytes / 2**20:.1f} MiB"
+        )
+    # log-softmax: row i of (I - 1 yᵀ) / T is (e_i - y) / T.
+    stack = (np.eye(n) - ys[..., None, :]) / temperature
+    if mask is not None:
+        keep = to_slices(mask, axes)
+        stack = np.where(keep[..., :, None] & keep[..., None, :], stack, 0.0)
+    return np.asarray(stack)
 
 
 # --- Stability page -----------------------------------------------------------
@@ -275,9 +335,35 @@ def run_gradcheck(
     return report
 
 
+@_cache("slice_steps", max_entries=64)
+def slice_steps(
+    function: str,
+    y_slice: FloatArray,
+    g_slice: FloatArray,
+    temperature: float,
+    mask_slice: BoolArray | None,
+    target_slice: FloatArray | None,
+    n_mean: int,
+) -> losses.SliceSteps:
+    """One slice's backward pass written out (:func:`losses.slice_steps`)."""
+    return losses.slice_steps(
+        function,
+        y_slice,
+        g_slice,
+        temperature,
+        mask_slice,
+        target=target_slice,
+        n_mean=n_mean,
+    )
+
+
 @_cache("vjp_steps", max_entries=64)
 def vjp_steps(
     y_slice: FloatArray, g_slice: FloatArray, temperature: float
 ) -> sc.VjpSteps:
-    """sc.vjp_steps for one slice: both routes to its gradient."""
+    """sc.vjp_steps for one softmax slice: both routes to its gradient.
+
+    A masked slice needs no mask here: its masked y are 0, which takes them
+    out of ⟨g, y⟩ and gives them a zero gradient.
+    """
     return sc.vjp_steps(y_slice, g_slice, temperature)

@@ -43,6 +43,9 @@ class Preset(NamedTuple):
     story: str
     temperature: float = 1.0
     upstream: str = "onehot"
+    function: str = "softmax"
+    target: str = "argmax"
+    mask: str = "none"
 
 
 #: Named example inputs. ``PRESETS[name][0]`` is the array text and ``[1]`` the
@@ -64,6 +67,21 @@ PRESETS: dict[str, Preset] = {
         "[1000, 1001, 1002]",
         "-1",
         "exp(1000) overflows float64; the max shift makes it harmless.",
+    ),
+    "causal attention": Preset(
+        "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]",
+        "-1",
+        "Causal self-attention scores (query x key): query i sees keys <= i. "
+        "The first query sees only itself, so its row is [1, 0, 0].",
+        mask="causal",
+    ),
+    "cross-entropy": Preset(
+        "[[1, 2], [3, 4]]",
+        "1",
+        "Two examples, two classes: the loss against classes [1, 0], and its "
+        "famous gradient (softmax - target) / N.",
+        function="cross_entropy",
+        target="[1, 0]",
     ),
     "masked row": Preset(
         "[[0.5, -inf, 2.0, -inf], [-inf, -inf, -inf, -inf]]",

@@ -16,6 +16,7 @@ under it saying why.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from softmax_app import compute, links, urlstate
+from softmax_app import compute, links, panelfields, urlstate
 from softmax_app.inputs import (
     PRESETS,
     UPSTREAM_KEYWORDS,
@@ -37,6 +38,7 @@ from softmax_app.inputs import (
     parse_random_spec,
 )
 from softmax_app.limits import MAX_ELEMENTS
+from softmax_app.masking import BoolArray
 from softmax_core import format_array, load_array_file, parse_array
 
 if TYPE_CHECKING:
@@ -53,7 +55,13 @@ __all__ = [
 ]
 
 #: Default value of every URL parameter; a default is left out of the URL.
-DEFAULTS = {"x": PRESETS["classic"].x, "axis": "-1", "T": "1", "g": "onehot"}
+DEFAULTS = {
+    "x": PRESETS["classic"].x,
+    "axis": "-1",
+    "T": "1",
+    "g": "onehot",
+    **panelfields.DEFAULTS,
+}
 
 #: Temperatures on the slider: roughly even steps on a log scale, 0.05 to 20.
 T_OPTIONS = (
@@ -106,6 +114,14 @@ class Inputs:
     #: Set when the panel replaced a g that no longer fitted x: says so, for
     #: pages that show the gradient (the panel shows it under the g box too).
     g_note: str = ""
+    #: The mask (True: kept), or None when every entry counts; as written.
+    mask: BoolArray | None = None
+    mask_text: str = "none"
+    #: softmax, log_softmax or cross_entropy.
+    function: str = "softmax"
+    #: Cross-entropy's target distribution (x's shape), and its box's text.
+    target: FloatArray | None = None
+    target_text: str = "argmax"
 
     @property
     def axis_arg(self) -> int | tuple[int, ...] | None:
@@ -125,7 +141,7 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why one input cannot be used: the parameter (x, axis, T, g) and a sentence."""
+    """Why one input cannot be used: the parameter (x, axis, ...) and a sentence."""
 
     param: str
     message: str
@@ -261,25 +277,44 @@ def _read_g(
 # --- callbacks (they run before the next run's widgets exist) --------------------
 
 
-def load(x: str, axis: str = "-1", temperature: float = 1.0, g: str = "onehot") -> None:
+def load(
+    x: str,
+    axis: str = "-1",
+    temperature: float = 1.0,
+    g: str = "onehot",
+    *,
+    f: str = "softmax",
+    target: str = "argmax",
+    mask: str = "none",
+) -> None:
     """Set every input of the panel at once, as asked.
 
     For ``on_click`` callbacks (presets, a page's "load this example"
     buttons): call it before the panel is drawn. ``axis`` is kept as written
-    (``"1"`` stays ``1`` in the link).
+    (``"1"`` stays ``1`` in the link). Function, target and mask not given
+    go back to their defaults, so an example is exactly what it says.
     """
     st.session_state["x"] = x
     st.session_state[_AXIS_ASKED] = axis
     st.session_state[_T_ASKED] = _format_t(temperature)
     st.session_state["g"] = g
     st.session_state.pop(_G_NOTE, None)
+    panelfields.reset(f, target, mask)
 
 
 def _apply_preset() -> None:
     name = st.session_state.get("preset")
     if name in PRESETS:
         preset = PRESETS[name]
-        load(preset.x, preset.axis, preset.temperature, preset.upstream)
+        load(
+            preset.x,
+            preset.axis,
+            preset.temperature,
+            preset.upstream,
+            f=preset.function,
+            target=preset.target,
+            mask=preset.mask,
+        )
 
 
 def _load_example() -> None:
@@ -376,6 +411,7 @@ def _take_widget_changes() -> None:
     t = st.session_state.get("T")
     if t is not None and t != st.session_state.get(_T_SHOWN):
         st.session_state[_T_ASKED] = _format_t(float(t))
+    panelfields.take_widget_changes()
 
 
 def _seed_from_url() -> None:
@@ -393,6 +429,7 @@ def _seed_from_url() -> None:
     st.session_state.setdefault(_AXIS_ASKED, DEFAULTS["axis"])
     st.session_state.setdefault(_T_ASKED, DEFAULTS["T"])
     st.session_state.setdefault("T", 1.0)
+    panelfields.seed_from_url()
 
 
 def _link_x(x: FloatArray | None, x_text: str) -> str:
@@ -568,10 +605,21 @@ def _input_widgets() -> tuple[Inputs | None, tuple[Problem, ...]]:
         on_change=_apply_preset,
         help="\n".join(f"- **{k}**: {v.story}" for k, v in PRESETS.items()),
     )
+    previous = st.session_state.get(_X_SHAPE)
     x, x_text, x_problem = _x_widgets()
     axes, axis_problem = _axis_widget(x)
     t, t_problem = _t_widget()
+    function, f_problem = panelfields.function_widget()
     upstream, g_problem = _g_widget(x, axes)
+    if function == "cross_entropy":
+        st.caption(
+            "cross_entropy does not use g: its loss is one number, and the "
+            "upstream gradient of a loss is 1."
+        )
+    mask, mask_problem = panelfields.mask_widget(x, previous)
+    target, target_problem = None, None
+    if function == "cross_entropy" and mask_problem is None:
+        target, target_problem = panelfields.target_widget(x, axes, mask, previous)
 
     found = tuple(
         Problem(param, message)
@@ -579,7 +627,10 @@ def _input_widgets() -> tuple[Inputs | None, tuple[Problem, ...]]:
             ("x", x_problem),
             ("axis", axis_problem),
             ("T", t_problem),
+            ("f", f_problem),
             ("g", g_problem),
+            ("mask", mask_problem),
+            ("target", target_problem),
         )
         if message
     )
@@ -587,11 +638,21 @@ def _input_widgets() -> tuple[Inputs | None, tuple[Problem, ...]]:
         st.session_state[_X_SHAPE] = x.shape
     if found or x is None or axes is None or t is None or upstream is None:
         return None, found
+    if function is None or (function == "cross_entropy" and target is None):
+        return None, found
     axis_text = "none" if x.ndim == 0 else str(st.session_state[_AXIS_ASKED]).strip()
     g_text = str(st.session_state["g"])
     note = st.session_state.get(_G_NOTE)
     g_note = "" if note is None else str(note[0])
-    return Inputs(x, x_text, axes, axis_text, t, upstream, g_text, g_note), found
+    inputs = Inputs(x, x_text, axes, axis_text, t, upstream, g_text, g_note)
+    return dataclasses.replace(
+        inputs,
+        mask=mask,
+        mask_text=str(st.session_state["mask"]),
+        function=function,
+        target=target,
+        target_text=str(st.session_state.get("target", "argmax")),
+    ), found
 
 
 def _grid_frame(x: FloatArray) -> pd.DataFrame:
@@ -621,6 +682,7 @@ def input_panel() -> Inputs | None:
         pass  # kept as written, so the link shows the same message
     urlstate.publish("T", t_asked, DEFAULTS["T"])
     urlstate.publish("g", str(st.session_state["g"]), DEFAULTS["g"])
+    panelfields.publish()
     st.session_state[_INPUTS] = inputs
     st.session_state[_PROBLEMS] = found
     return inputs

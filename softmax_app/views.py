@@ -13,8 +13,10 @@ import streamlit as st
 import softmax_core as sc
 from softmax_app import compute
 from softmax_app.inputs import FloatArray
+from softmax_app.masking import BoolArray
 from softmax_app.panel import Inputs
 from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
+from softmax_app.render.masked import masked_table
 from softmax_app.render.snippets import Check, snippets
 from softmax_core.reference import function_source
 
@@ -36,8 +38,17 @@ __all__ = [
 MAX_TABLE_SIDE = 30
 
 
-def array_table(a: FloatArray, *, caption: str = "", digits: int = 8) -> None:
-    """Show a 0-D, 1-D or 2-D array as a table (1-D as one row)."""
+def array_table(
+    a: FloatArray,
+    *,
+    caption: str = "",
+    digits: int = 8,
+    kept: BoolArray | None = None,
+) -> None:
+    """Show a 0-D, 1-D or 2-D array as a table (1-D as one row).
+
+    With `kept` (the mask of the same view), masked cells read "masked".
+    """
     a = np.asarray(a)
     if a.ndim > 2:
         st.caption(f"{caption}: shape {a.shape}, too many dimensions for a table.")
@@ -46,6 +57,8 @@ def array_table(a: FloatArray, *, caption: str = "", digits: int = 8) -> None:
     rows, cols = grid.shape
     if rows > MAX_TABLE_SIDE or cols > MAX_TABLE_SIDE:
         grid = grid[:MAX_TABLE_SIDE, :MAX_TABLE_SIDE]
+        if kept is not None:
+            kept = np.atleast_2d(kept)[:MAX_TABLE_SIDE, :MAX_TABLE_SIDE]
         caption += (
             f" (first {grid.shape[0]} x {grid.shape[1]} of {rows} x {cols}; "
             f"the heatmap shows more)"
@@ -53,6 +66,9 @@ def array_table(a: FloatArray, *, caption: str = "", digits: int = 8) -> None:
     frame = pd.DataFrame(grid, columns=[str(j) for j in range(grid.shape[1])])
     if caption:
         st.caption(caption)
+    if kept is not None and not np.all(kept):
+        st.dataframe(masked_table(grid, kept, digits), width="stretch")
+        return
     st.dataframe(display_frame(frame, digits), width="stretch")
 
 

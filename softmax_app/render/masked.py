@@ -1,0 +1,96 @@
+"""Masked cells, drawn so they cannot be mistaken for a computed 0. No Streamlit.
+
+A masked entry's probability is 0 and its gradient is 0, but not because
+anything was computed: it was left out. Heatmaps paint those cells grey with
+the word "masked" (colour is not the only cue) and keep them out of the colour
+scale; tables write "masked" in a grey cell.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from softmax_app.inputs import FloatArray
+from softmax_app.masking import BoolArray
+from softmax_app.render.figures import MAX_LABELLED_CELLS
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+__all__ = ["MASKED_COLOR", "MASKED_TEXT", "masked_table", "mark_masked"]
+
+MASKED_COLOR = "#8c8c8c"
+MASKED_TEXT = "masked"
+_CELL_STYLE = "background-color: #d9d9d9; color: #4d4d4d; font-style: italic"
+
+
+def _grid(a: FloatArray | BoolArray) -> np.ndarray:
+    b = np.asarray(a)
+    return b[None, :] if b.ndim == 1 else np.atleast_2d(b)
+
+
+def mark_masked(fig: go.Figure, kept: BoolArray | None) -> go.Figure:
+    """Paint the masked cells of a :func:`figures.heatmap` grey, labelled "masked".
+
+    `kept` is the mask of the drawn view (True: kept), same shape as the
+    heatmap's z. The masked cells are taken out of the first trace (so they
+    do not set the colour scale) and covered by a grey trace whose cells
+    read "masked", also on hover. Without masked cells the figure is
+    returned unchanged.
+    """
+    if kept is None:
+        return fig
+    masked = ~_grid(kept).astype(bool)
+    if not masked.any():
+        return fig
+    base = fig.data[0]
+    z = np.array(base.z, dtype=np.float64)
+    base.update(z=np.where(masked, np.nan, z))
+    overlay = go.Heatmap(
+        z=np.where(masked, 1.0, np.nan),
+        x=base.x,
+        y=base.y,
+        text=np.where(masked, MASKED_TEXT, ""),
+        colorscale=[[0.0, MASKED_COLOR], [1.0, MASKED_COLOR]],
+        showscale=False,
+        hovertemplate="row %{y}, col %{x}: masked (left out)<extra></extra>",
+        xgap=1,
+        ygap=1,
+        name=MASKED_TEXT,
+    )
+    rows, cols = masked.shape
+    if rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS:
+        overlay.update(texttemplate="%{text}", textfont={"size": 11, "color": "white"})
+    fig.add_trace(overlay)
+    return fig
+
+
+def masked_table(
+    values: FloatArray, kept: BoolArray, digits: int = 8
+) -> pd.DataFrame | Styler:
+    """Build a table of `values` whose masked cells read "masked" on grey.
+
+    Examples
+    --------
+    >>> masked_table(np.array([0.25, 0.75]), np.array([True, False])).data
+       0       1
+    0  0.25  masked
+    """
+    grid, masked = _grid(values), ~_grid(kept).astype(bool)
+
+    def text(v: float, m: bool) -> str:
+        if m:
+            return MASKED_TEXT
+        return "NaN" if np.isnan(v) else f"{v:.{digits}g}"
+
+    cells = [
+        [text(v, m) for v, m in zip(row, mrow, strict=True)]
+        for row, mrow in zip(grid.tolist(), masked.tolist(), strict=True)
+    ]
+    frame = pd.DataFrame(cells, columns=[str(j) for j in range(grid.shape[1])])
+    styles = np.where(masked, _CELL_STYLE, "")
+    return frame.style.apply(lambda _: styles, axis=None)
