@@ -36,7 +36,6 @@ import softmax_core as sc
 from softmax_app import losses
 from softmax_app.inputs import FloatArray
 from softmax_app.masking import BoolArray
-from softmax_core.slices import to_slices
 
 if TYPE_CHECKING:
     # What st.cache_data returns (it has .clear()); not exported more publicly.
@@ -184,26 +183,20 @@ def jacobians(
 ) -> FloatArray:
     """Return the per-slice Jacobian stack of softmax (or log-softmax) at x.
 
-    Masked rows and columns are 0 (softmax's already are, from y = 0).
+    Cross-entropy's loss goes through log-softmax: its stack is log-softmax's.
+    Masked rows and columns are 0.
     """
-    y = sc.softmax(x, axes, temperature=temperature, where=mask)
-    if function == "softmax":
-        return sc.slice_jacobians(
-            y, axes, temperature=temperature, max_bytes=max_bytes
-        )
-    ys = to_slices(y, axes)
-    n = ys.shape[-1]
-    if ys.size * n * ys.itemsize > max_bytes:
-        raise ValueError(
-            f"the Jacobians of shape {ys.shape[:-1] + (n, n)} would take more than "
-            f"{max_bytes / 2**20:.1f} MiB"
-        )
-    # log-softmax: row i of (I - 1 yᵀ) / T is (e_i - y) / T.
-    stack = (np.eye(n) - ys[..., None, :]) / temperature
-    if mask is not None:
-        keep = to_slices(mask, axes)
-        stack = np.where(keep[..., :, None] & keep[..., None, :], stack, 0.0)
-    return np.asarray(stack)
+    kind = "softmax" if function == "softmax" else "log_softmax"
+    forward_function = sc.softmax if kind == "softmax" else sc.log_softmax
+    out = forward_function(x, axes, temperature=temperature, where=mask)
+    return sc.slice_jacobians(
+        out,
+        axes,
+        temperature=temperature,
+        function=kind,
+        where=mask,
+        max_bytes=max_bytes,
+    )
 
 
 # --- Stability page -----------------------------------------------------------

@@ -100,16 +100,11 @@ def jvp(
     if function == "cross_entropy":
         grad = gradient(function, x, np.zeros_like(x), target, axes, t, mask)
         return np.asarray(np.sum(grad * tangent))
-    y = sc.softmax(x, axes, temperature=t, where=mask)
     if function == "softmax":
+        y = sc.softmax(x, axes, temperature=t, where=mask)
         return sc.softmax_jvp(y, tangent, axes, temperature=t, where=mask)
-    # log-softmax: (tangent - <y, tangent>) / T per slice; masked entries 0.
-    tt = tangent if mask is None else np.where(mask, tangent, 0.0)
-    out = (tt - np.sum(y * tt, axis=axes, keepdims=True)) / t
-    if mask is not None:
-        out = np.where(mask, out, 0.0)
-        out[np.broadcast_to(~np.any(mask, axis=axes, keepdims=True), out.shape)] = 0
-    return np.asarray(out)
+    log_y = sc.log_softmax(x, axes, temperature=t, where=mask)
+    return sc.log_softmax_jvp(log_y, tangent, axes, temperature=t, where=mask)
 
 
 def slice_jacobian(

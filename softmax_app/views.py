@@ -17,7 +17,7 @@ from softmax_app.masking import BoolArray
 from softmax_app.panel import Inputs
 from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.render.masked import masked_table
-from softmax_app.render.snippets import Check, snippets
+from softmax_app.render.snippets import Check, Loss, snippets
 from softmax_core.reference import function_source
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def display_frame(frame: pd.DataFrame, digits: int = 8) -> pd.DataFrame | Styler
 DOWNLOAD_LABELS = {
     "x": "x (input)",
     "g": "g (upstream gradient)",
+    "mask": "mask (1 kept, 0 masked)",
+    "target": "t (target distribution)",
     "y": "y = softmax(x / T)",
     "dx": "dL/dx",
     "J": "J (per-slice Jacobians)",
@@ -125,6 +127,13 @@ def reproduce_in_code(
             jacobian="J" in results,
             stability="naive" in results,
             check=check,
+            loss=Loss(
+                inputs.function,
+                inputs.mask,
+                inputs.mask_text,
+                inputs.target,
+                inputs.target_text,
+            ),
         )
         for tab, code in zip(st.tabs(list(codes)), codes.values(), strict=True):
             with tab:
@@ -145,15 +154,21 @@ def download_arrays(
         "x": partial(np.asarray, x),
         "g": partial(np.asarray, inputs.upstream),
     }
+    if inputs.mask is not None:
+        arrays["mask"] = partial(np.asarray, inputs.mask, dtype=np.float64)
+    if inputs.function == "cross_entropy" and inputs.target is not None:
+        arrays["target"] = partial(np.asarray, inputs.target)
     if "y" not in results:
-        arrays["y"] = partial(_softmax, x, axes, t)
+        arrays["y"] = partial(_softmax, x, axes, t, inputs.mask)
     for name, array in results.items():
         arrays[name] = partial(np.asarray, array)
     return arrays
 
 
-def _softmax(x: FloatArray, axes: tuple[int, ...], t: float) -> FloatArray:
-    return compute.forward(x, axes, t)
+def _softmax(
+    x: FloatArray, axes: tuple[int, ...], t: float, mask: BoolArray | None
+) -> FloatArray:
+    return compute.forward(x, axes, t, mask)
 
 
 def downloads(inputs: Inputs, results: Mapping[str, FloatArray]) -> None:

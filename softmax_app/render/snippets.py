@@ -23,8 +23,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from softmax_app.inputs import FloatArray, make_upstream, parse_random_spec
+from softmax_app.masking import BoolArray
+from softmax_app.render import losssnippets
 
-__all__ = ["INLINE_LIMIT", "NUMERIC_LOOP_LIMIT", "Check", "python_literal", "snippets"]
+__all__ = [
+    "INLINE_LIMIT",
+    "NUMERIC_LOOP_LIMIT",
+    "Check",
+    "Loss",
+    "python_literal",
+    "snippets",
+]
 
 #: Arrays with at most this many entries are inlined in the code.
 INLINE_LIMIT = 64
@@ -35,6 +44,17 @@ NUMERIC_LOOP_LIMIT = 4096
 PRINT_PRECISION = 8
 # The default central-difference step: the cube root of float64's epsilon.
 _CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
+
+
+@dataclass(frozen=True, eq=False)
+class Loss:
+    """The page's function, mask and target, for its snippets."""
+
+    function: str = "softmax"
+    mask: BoolArray | None = None
+    mask_text: str = "none"
+    target: FloatArray | None = None
+    target_text: str = "argmax"
 
 
 @dataclass(frozen=True)
@@ -250,13 +270,16 @@ def snippets(
     jacobian: bool = False,
     stability: bool = False,
     check: Check | None = None,
+    loss: Loss | None = None,
 ) -> dict[str, str]:
     """Return ``{"NumPy": code, "PyTorch": code, "JAX": code}`` for these inputs.
 
     Each snippet computes ``y = softmax(x / T)`` along `axis` and the gradient
     ``dx`` of ``sum(g * y)``, and prints both. The NumPy one also computes the
     per-slice Jacobians ``J`` (`jacobian`), the naive softmax and both logs
-    (`stability`), or a finite-difference check of ``dx`` (`check`).
+    (`stability`), or a finite-difference check of ``dx`` (`check`). With
+    `loss` (another function, a mask, a target) they compute that instead:
+    see :func:`_loss_snippets`.
     """
     x = np.asarray(x, dtype=np.float64)
     g = np.asarray(upstream, dtype=np.float64)
@@ -279,6 +302,10 @@ def snippets(
             _g_source(x, g, g_text, axes),
         ]
     )
+    if loss is not None and (loss.function != "softmax" or loss.mask is not None):
+        return _loss_snippets(
+            x, inputs, axis, axes, loss, jacobian=jacobian, stability=stability
+        )
     numpy_parts = [
         "import numpy as np",
         "",
@@ -439,3 +466,51 @@ print(y)
 print("dL/dx:")
 print(dx)
 """
+
+
+def _loss_snippets(
+    x: FloatArray,
+    inputs: str,
+    axis: int | tuple[int, ...] | None,
+    axes: tuple[int, ...],
+    loss: Loss,
+    *,
+    jacobian: bool,
+    stability: bool,
+) -> dict[str, str]:
+    """Write the snippets for log-softmax, cross-entropy or a mask."""
+    masked = loss.mask is not None
+    lines = inputs.splitlines()
+    if loss.function == "cross_entropy" and loss.target is not None:
+        # the loss has no upstream gradient g: its target takes g's place
+        starts = ("g =", "# onehot")
+        start = next(i for i, line in enumerate(lines) if line.startswith(starts))
+        target = losssnippets.target_source(loss.target, loss.target_text)
+        lines = [*lines[:start], target]
+    if loss.mask is not None:
+        lines.append(losssnippets.mask_source(loss.mask, loss.mask_text))
+    source = "\n".join(lines)
+    parts = ["import numpy as np", "", source, "\n" + _SOFTMAX_NONFINITE.strip("\n")]
+    if loss.function != "softmax" or stability:
+        parts.append("\n\n" + losssnippets.LOG_SOFTMAX.strip("\n"))
+    body, shown = losssnippets.numpy_body(loss.function, masked)
+    if stability:
+        parts.append("\n\n" + _STABILITY.split("\n\n\ndef log_softmax")[0].strip("\n"))
+        body += [
+            "with np.errstate(over='ignore', invalid='ignore', divide='ignore'):",
+            "    naive = naive_softmax(s, axis, T)  # NaN where exp overflowed",
+            "    log_naive = np.log(y)  # -inf where a probability underflowed to 0",
+            "log_y = log_softmax(s, axis, T)",
+        ]
+        shown += [("naive softmax", "naive"), ("log(softmax(x))", "log_naive"),
+                  ("log_softmax(x)", "log_y")]  # fmt: skip
+    if jacobian:
+        body += losssnippets.jacobian_lines(loss.function, masked, axes, x.ndim)
+        shown.append(("J (per-slice Jacobians)", "J"))
+    tail = ['print(f"loss: {loss:.8f}")'] if loss.function == "cross_entropy" else []
+    numpy_code = "\n".join([*parts, "", "", *body, "", _print(shown), *tail]) + "\n"
+    return {
+        "NumPy": numpy_code,
+        "PyTorch": losssnippets.torch_code(source, axis, loss.function, masked),
+        "JAX": losssnippets.jax_code(source, loss.function, masked),
+    }

@@ -20,7 +20,13 @@ import pytest
 import softmax_core as sc
 from softmax_app.inputs import RandomSpec, make_upstream
 from softmax_app.render.exports import to_npy_bytes
-from softmax_app.render.snippets import INLINE_LIMIT, Check, python_literal, snippets
+from softmax_app.render.snippets import (
+    INLINE_LIMIT,
+    Check,
+    Loss,
+    python_literal,
+    snippets,
+)
 from softmax_core import parse_array
 from softmax_core._validation import normalize_axes
 
@@ -317,3 +323,87 @@ def test_pytorch_snippet_runs_when_torch_is_installed(
     printed = printed_arrays(stdout)
     assert_printed(printed, "y = softmax(x / T)", page["y"])
     assert_printed(printed, "dL/dx", page["dx"])
+
+
+# --- log-softmax, cross-entropy and masks -------------------------------------
+# Reference values from the issue, computed with PyTorch 2.13.0 (float64):
+# torch.log_softmax(x, 1).backward(g) for log-softmax, and
+# torch.nn.functional.cross_entropy(x, torch.tensor([1, 0])) for the loss.
+CLASSIC_X = np.array([[1.0, 2.0], [3.0, 4.0]])
+LOG_SOFTMAX_DX = [[1.46211716, -1.46211716], [-0.26894142, 0.26894142]]
+CE_LOSS = 0.81326169
+CE_DX = [[0.13447071, -0.13447071], [-0.36552929, 0.36552929]]
+CAUSAL_Y = [
+    [1.0, 0.0, 0.0],
+    [0.26894142, 0.73105858, 0.0],
+    [0.09003057, 0.24472847, 0.66524096],
+]
+
+
+def run_loss_snippet(tmp_path, x, axis, g_text, loss, dump=("y", "dx"), **options):
+    g = _upstream(x, axis, g_text)
+    codes = snippets(x, "typed", axis, 1.0, g, g_text, loss=loss, **options)
+    for name, code in codes.items():
+        assert "softmax_core" not in code and "softmax_app" not in code, name
+        compile(code, f"<{name} snippet>", "exec")
+    stdout, arrays = run_isolated(codes["NumPy"], tmp_path, dump=dump)
+    return codes, stdout, arrays
+
+
+def test_log_softmax_snippet_gives_the_reference_gradient(tmp_path):
+    loss = Loss("log_softmax")
+    codes, stdout, arrays = run_loss_snippet(
+        tmp_path, CLASSIC_X, 1, "[[2, 0], [0, 1]]", loss
+    )
+    np.testing.assert_allclose(arrays["dx"], LOG_SOFTMAX_DX, rtol=1e-8)
+    assert_printed(printed_arrays(stdout), "dL/dx", LOG_SOFTMAX_DX)
+    assert "torch.log_softmax" in codes["PyTorch"]
+    assert "jax.nn.log_softmax" in codes["JAX"]
+
+
+def test_cross_entropy_snippet_prints_the_loss_and_y_minus_t(tmp_path):
+    target = np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss = Loss("cross_entropy", target=target, target_text="[1, 0]")
+    codes, stdout, arrays = run_loss_snippet(tmp_path, CLASSIC_X, 1, "onehot", loss)
+    np.testing.assert_allclose(arrays["dx"], CE_DX, rtol=1e-8)
+    assert f"loss: {CE_LOSS:.8f}" in stdout
+    assert "g = " not in codes["NumPy"]  # the loss takes t, not an upstream g
+
+
+def test_causal_mask_snippet_gives_the_reference_rows_and_masked_zeros(tmp_path):
+    x = np.arange(1.0, 10.0).reshape(3, 3)
+    mask = np.tri(3, dtype=bool)
+    loss = Loss("softmax", mask=mask, mask_text="causal")
+    codes, _, arrays = run_loss_snippet(
+        tmp_path, x, 1, "[[1,0,0],[0,1,0],[0,0,1]]", loss, jacobian=True,
+        dump=("y", "dx", "J"),
+    )
+    np.testing.assert_allclose(arrays["y"], CAUSAL_Y, rtol=1e-7, atol=1e-12)
+    y = sc.softmax(x, 1, where=mask)
+    g = np.eye(3)
+    np.testing.assert_allclose(
+        arrays["dx"], sc.softmax_vjp(y, g, 1, where=mask), rtol=1e-12, atol=1e-300
+    )
+    assert np.all(arrays["dx"][~mask] == 0)
+    np.testing.assert_allclose(
+        arrays["J"], sc.slice_jacobians(y, 1, where=mask), rtol=1e-12, atol=1e-300
+    )
+    assert "np.tri(" in codes["NumPy"] and "where=keep" in codes["JAX"]
+
+
+def test_fully_masked_log_softmax_snippet_gives_zeros_not_nan(tmp_path):
+    mask = np.array([[True, False], [False, False]])
+    loss = Loss("log_softmax", mask=mask, mask_text="[[1, 0], [0, 0]]")
+    _, _, arrays = run_loss_snippet(
+        tmp_path, CLASSIC_X, 1, "[[2, 0], [0, 1]]", loss, jacobian=True,
+        dump=("y", "dx", "J"),
+    )
+    log_y = sc.log_softmax(CLASSIC_X, 1, where=mask)
+    expected = sc.log_softmax_vjp(log_y, [[2.0, 0.0], [0.0, 1.0]], 1, where=mask)
+    np.testing.assert_array_equal(arrays["dx"], expected)
+    np.testing.assert_array_equal(arrays["y"], [[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_allclose(
+        arrays["J"],
+        sc.slice_jacobians(log_y, 1, function="log_softmax", where=mask),
+        atol=1e-300,
+    )
