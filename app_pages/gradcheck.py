@@ -10,6 +10,7 @@ from softmax_app import (
     checksettings,
     compute,
     links,
+    masking,
     panel,
     rounding,
     urlstate,
@@ -370,9 +371,38 @@ gallery()
 @st.fragment
 def check_section(inputs: Inputs) -> None:
     """Implementation, settings and the check: reruns alone when they change."""
-    impl = choose_implementation()
+    if inputs.function == "softmax":
+        impl = choose_implementation()
+    else:
+        impl = st.session_state.get(_KEEP, DEFAULT_IMPL)
+        st.info(
+            f"**f = {inputs.function}**: this checks the core's own "
+            f"{inputs.function} backward pass (log_softmax_vjp"
+            + (
+                ", with upstream gradient −t/N"
+                if inputs.function == "cross_entropy"
+                else ""
+            )
+            + ") against central differences of "
+            + (
+                "the mean loss L."
+                if inputs.function == "cross_entropy"
+                else "L = Σ g ⊙ log_softmax(x)."
+            )
+            + " The gallery's planted bugs are softmax backward passes: pick "
+            "f = softmax in the panel to check them.",
+            icon="🧪",
+        )
     entry = sc.IMPLEMENTATIONS[impl]
-    st.markdown(f"**{entry.title}.** {entry.explanation}")
+    if inputs.function == "softmax":
+        st.markdown(f"**{entry.title}.** {entry.explanation}")
+    if inputs.mask is not None:
+        st.caption(
+            f"mask `{inputs.mask_text}`: masked logits are set to −inf before the "
+            "implementation sees them and its gradient there is taken as 0; the "
+            "finite differences check the unmasked entries. "
+            + masking.fully_masked_note(inputs.mask, inputs.axes)
+        )
     mode, eps, rtol, atol = choose_settings(inputs, impl)
     eps_v, rtol_v, atol_v = (
         None if v == AUTO else float(v)  # type: ignore[arg-type]
@@ -396,6 +426,9 @@ def check_section(inputs: Inputs) -> None:
                     eps_v,
                     rtol_v,
                     atol_v,
+                    inputs.mask,
+                    inputs.function,
+                    inputs.target,
                 )
         except (ValueError, TypeError) as exc:
             st.error(f"The gradient check could not run on this input: {exc}")

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, links, urlstate, views
+from softmax_app import arrayview, compute, links, masking, urlstate, views
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import figures
+from softmax_app.render import figures, masked
 
 #: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
 SCALES = (
@@ -88,10 +88,20 @@ def scale_control() -> float:
     return scale
 
 
-def marked_heatmap(z: np.ndarray, title: str, key: str, **options: str) -> None:
-    """A heatmap with its inf/NaN cells painted and labelled."""
-    fig = figures.heatmap(z, title=title, **options)
-    st.plotly_chart(figures.mark_nonfinite(fig, z), key=key)
+def marked_heatmap(
+    z: np.ndarray, title: str, key: str, kept: np.ndarray | None, **options: str
+) -> None:
+    """A heatmap with its inf/NaN cells painted and labelled, masked cells grey."""
+    fig = figures.mark_nonfinite(figures.heatmap(z, title=title, **options), z)
+    st.plotly_chart(masked.mark_masked(fig, kept), key=key)
+
+
+def mask_view(inputs: Inputs, view: tuple) -> np.ndarray | None:
+    """The mask of the drawn view, or None without a mask."""
+    if inputs.mask is None:
+        return None
+    rows, cols, index = view
+    return arrayview.view_2d(inputs.mask, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
 
 
 def overflow_section(
@@ -124,6 +134,7 @@ def overflow_section(
                 zv,
                 f"{title}, scale {_scale_text(scale)}",
                 f"stability-{name}",
+                mask_view(inputs, view),
                 x_title=direction.x_title,
                 y_title=direction.y_title,
             )
@@ -201,6 +212,7 @@ def underflow_section(
                 zv,
                 title,
                 f"stability-{name}",
+                mask_view(inputs, view),
                 x_title=direction.x_title,
                 y_title=direction.y_title,
             )
@@ -290,12 +302,15 @@ def stability_sections(inputs: Inputs) -> None:
     scaled = dataclasses.replace(
         inputs, x=xs, x_text="" if scale != 1 else inputs.x_text
     )
+    # The naive versions take a mask the way attention code usually applies
+    # one: masked logits set to -inf. The stable ones take it as where=.
+    xm = masking.masked_logits(xs, inputs.mask)
     try:
-        naive = compute.naive_forward(xs, axes, t)
-        stable = compute.forward(xs, axes, t)
-        naive_log = compute.naive_log_forward(xs, axes, t)
-        stable_log = compute.log_forward(xs, axes, t)
-        results = compute.dtype_comparison(xs, axes, t)
+        naive = compute.naive_forward(xm, axes, t)
+        stable = compute.forward(xs, axes, t, inputs.mask)
+        naive_log = compute.naive_log_forward(xm, axes, t)
+        stable_log = compute.log_forward(xs, axes, t, inputs.mask)
+        results = compute.dtype_comparison(xm, axes, t)
     except (ValueError, TypeError) as exc:
         st.error(f"The stability comparison could not run on this input: {exc}")
     else:
@@ -304,6 +319,19 @@ def stability_sections(inputs: Inputs) -> None:
             f"{scaled_name} has shape `{xs.shape}`; softmax along axis "
             f"`{inputs.axis_text}`, T = {t:g}."
         )
+        if inputs.mask is not None:
+            st.info(
+                f"mask `{inputs.mask_text}`: the naive versions and the dtype "
+                "table get masked logits set to -inf (as attention code usually "
+                "does), the stable ones the mask itself (where=). "
+                + masking.fully_masked_note(inputs.mask, axes),
+                icon="🕳️",
+            )
+        if inputs.function != "softmax":
+            st.caption(
+                f"f = {inputs.function}: this page compares softmax and log-softmax "
+                "themselves, whatever the function picked in the panel."
+            )
         if xs.ndim > 2:
             st.caption("x is N-D: pick the two dims the heatmaps show.")
         view = arrayview.pick_view(xs.shape, key="stability-view", param="view")

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 import softmax_core as sc
 from softmax_app import losses
 from softmax_app.inputs import FloatArray
-from softmax_app.masking import BoolArray
+from softmax_app.masking import BoolArray, MaskedImplementation
 
 if TYPE_CHECKING:
     # What st.cache_data returns (it has .clear()); not exported more publicly.
@@ -309,13 +309,30 @@ def run_gradcheck(
     eps: float | None,
     rtol: float | None,
     atol: float | None,
+    mask: BoolArray | None = None,
+    function: str = "softmax",
+    target: FloatArray | None = None,
 ) -> sc.GradcheckReport:
-    """sc.gradcheck, dropping numeric Jacobians larger than KEEP_JACOBIANS_BYTES."""
+    """sc.gradcheck, dropping numeric Jacobians larger than KEEP_JACOBIANS_BYTES.
+
+    softmax checks the gallery's `implementation` (under a mask, through
+    :class:`masking.MaskedImplementation`); log-softmax and cross-entropy
+    check the core's own backward pass (:class:`losses.CoreImplementation`;
+    cross-entropy with upstream ones, so L is the loss).
+    """
+    impl: Any = implementation
+    if function != "softmax":
+        impl = losses.CoreImplementation(function, mask, target)
+        if function == "cross_entropy":
+            upstream = np.ones_like(x)
+    elif mask is not None:
+        entry = sc.IMPLEMENTATIONS[implementation]
+        impl = MaskedImplementation(entry, mask, implementation)
     report = sc.gradcheck(
         x,
         upstream,
         axes,
-        implementation=implementation,
+        implementation=impl,
         mode=mode,
         temperature=temperature,
         eps=eps,

@@ -15,6 +15,7 @@ No Streamlit here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from softmax_core.slices import to_slices
 
 __all__ = [
     "FUNCTIONS",
+    "CoreImplementation",
     "SliceSteps",
     "cross_entropy",
     "gradient",
@@ -197,3 +199,37 @@ def slice_steps(
             function, y, g, t, jac, jac.T @ g, jac @ g, total, formula, mask,
             target, n_mean, loss,
         )  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class CoreImplementation:
+    """The core's log-softmax or cross-entropy, for ``sc.gradcheck`` to check.
+
+    ``gradcheck`` differentiates ``L = Σ g ⊙ forward(x)``: for cross-entropy
+    `forward` returns each entry's term ``-t log y / N``, so with g = ones L is
+    the mean loss. Masks go through ``where=``.
+    """
+
+    function: str
+    mask: BoolArray | None = None
+    target: FloatArray | None = None
+
+    def _g(self, axis: Any, g: FloatArray) -> FloatArray:
+        if self.function != "cross_entropy" or self.target is None:
+            return g
+        axes = sc.slices.normalize_axes(axis, self.target.shape)
+        return np.asarray(-g * self.target / max(n_targets(self.target, axes), 1))
+
+    def forward(self, x: FloatArray, axis: Any) -> FloatArray:
+        """Return log_softmax(x), or cross-entropy's terms."""
+        log_y = sc.log_softmax(x, axis, where=self.mask)
+        if self.function != "cross_entropy":
+            return log_y
+        return np.asarray(
+            self._g(axis, np.ones_like(log_y)) * np.where(self.target != 0, log_y, 0.0)
+        )
+
+    def backward(self, x: FloatArray, upstream: FloatArray, axis: Any) -> FloatArray:
+        """Return the core's VJP of `forward`."""
+        log_y = sc.log_softmax(x, axis, where=self.mask)
+        return sc.log_softmax_vjp(log_y, self._g(axis, upstream), axis, where=self.mask)
