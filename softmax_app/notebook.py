@@ -94,7 +94,8 @@ def notebook_refusal(state: NotebookState) -> str | None:
     ]
     if too_big:
         return (
-            f"{' and '.join(too_big)} has more than {MAX_NOTEBOOK_ELEMENTS:,} entries, "
+            f"{' and '.join(too_big)} {'has' if len(too_big) == 1 else 'have'} "
+            f"more than {MAX_NOTEBOOK_ELEMENTS:,} entries, "
             "too many to write into a notebook; use the .npy downloads instead"
         )
     return None
@@ -356,11 +357,16 @@ def notebook_download(
 
     Says why instead when no notebook can be written (too large an array).
     """
+    cross_entropy = inputs.function == "cross_entropy"
     state = NotebookState(
         x=inputs.x,
         axis=inputs.axis_arg,
         temperature=inputs.temperature,
-        upstream=inputs.upstream,
+        # the page differentiates the mean cross-entropy itself: upstream 1
+        upstream=np.array(1.0) if cross_entropy else inputs.upstream,
+        function=inputs.function,
+        target=inputs.target if cross_entropy else None,
+        where=inputs.mask,
         x_text=inputs.x_text,
         g_text=inputs.g_text,
         page=str(st.session_state.get(links.PAGE_PATH, "")),

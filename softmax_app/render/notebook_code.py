@@ -120,7 +120,7 @@ def cross_entropy_grad(x, t, axis, T, mask=True, upstream=1.0):
     """dL/dx for L = upstream * mean over slices of -sum(t * log_softmax(x / T)).
 
     The famous y - t: (softmax(x / T) - t) / (N * T), N the number of slices
-    that have an unmasked entry (a fully masked slice is left out of the mean).
+    that have a target (a fully masked slice has none: it is left out).
     """
     y = softmax(x, axis, T, mask)
     return upstream * (y - np.where(mask, t, 0.0)) / (count_slices() * T)
@@ -129,8 +129,8 @@ def cross_entropy_grad(x, t, axis, T, mask=True, upstream=1.0):
 
 _CROSS_ENTROPY = '''
 def count_slices():
-    """N of the mean: the slices that have at least one unmasked entry."""
-    return max(1, int(np.sum(np.any(to_slices(np.broadcast_to(mask, x.shape)), -1))))
+    """N of the mean: the slices that have a target (a fully masked one has none)."""
+    return max(1, int(np.sum(np.any(to_slices(np.where(mask, t, 0.0)) > 0, -1))))
 
 
 def cross_entropy_per_slice(x):

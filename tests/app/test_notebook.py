@@ -276,7 +276,7 @@ def test_non_finite_x_says_why_the_check_is_not_run(tmp_path):
 def test_too_large_arrays_are_refused_with_a_reason():
     x = np.zeros(MAX_NOTEBOOK_ELEMENTS + 1)
     state = NotebookState(x, 0, 1.0, np.zeros_like(x))
-    assert "x and g has more than 250,000 entries" in str(notebook_refusal(state))
+    assert "x and g have more than 250,000 entries" in str(notebook_refusal(state))
     with pytest.raises(ValueError, match="too many to write into a notebook"):
         build_notebook(state)
     # a random(...) x is its generator call, whatever its size
@@ -322,3 +322,33 @@ def test_any_view_runs_and_agrees_with_the_core(tmp_path, view):
     expected = sc.softmax_vjp(y, g, axis, temperature=t)
     np.testing.assert_allclose(arrays["dx"], expected, rtol=1e-10, atol=1e-15)
     assert "the correct backward pass: PASS" in stdout
+
+
+# --- the button ---------------------------------------------------------------------
+
+
+def _button_script(size: int) -> None:
+    import numpy as np
+
+    from softmax_app.notebook import notebook_download
+    from softmax_app.panel import Inputs
+
+    x = np.arange(float(size)).reshape(1, size)
+    inputs = Inputs(x, "typed", (1,), "1", 1.0, np.ones_like(x), "ones")
+    notebook_download(inputs, implementation="stale_counter")
+
+
+@pytest.mark.parametrize("size", [4, MAX_NOTEBOOK_ELEMENTS + 1])
+def test_download_button_or_the_reason_there_is_none(size):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_button_script, args=(size,), default_timeout=60).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    if size == 4:
+        assert [b.proto.label for b in buttons] == ["Download notebook (.ipynb)"]
+    else:
+        assert not buttons
+        assert (
+            "No notebook for this input: x and g have more than" in at.caption[0].value
+        )
