@@ -15,6 +15,7 @@ from softmax_core.backward import (
     softmax_jvp,
     softmax_vjp,
 )
+from softmax_core.crossentropy import REDUCTIONS, cross_entropy, cross_entropy_grad
 from softmax_core.functions import FUNCTIONS, log_softmax, softmax
 from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
 from softmax_core.gradcheck import GradcheckReport, gradcheck
@@ -45,15 +46,19 @@ from softmax_core.steps import (
     jacobian_summary,
     vjp_steps,
 )
+from softmax_core.targets import target_distribution
 
 __all__ = [
     "DEFAULT_MAX_JACOBIAN_BYTES",
     "FUNCTIONS",
     "IMPLEMENTATIONS",
     "JACOBIAN_FUNCTIONS",
+    "REDUCTIONS",
     "GalleryEntry",
     "GradcheckReport",
     "Implementation",
+    "cross_entropy",
+    "cross_entropy_grad",
     "gradcheck",
     "log_softmax",
     "log_softmax_jvp",
@@ -62,6 +67,7 @@ __all__ = [
     "softmax",
     "softmax_jvp",
     "softmax_vjp",
+    "target_distribution",
     # stability: the naive versions and where they break
     "DtypeResult",
     "NaiveSweep",

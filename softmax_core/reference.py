@@ -20,7 +20,15 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from softmax_core import _numeric, backward, functions, jacobian, stability
+from softmax_core import (
+    _numeric,
+    backward,
+    crossentropy,
+    functions,
+    jacobian,
+    stability,
+    targets,
+)
 
 __all__ = ["REFERENCES", "function_source", "reference_source"]
 
@@ -34,6 +42,14 @@ REFERENCES: dict[str, tuple[Callable[..., Any], ...]] = {
     "softmax_jvp": (backward._softmax_vjp,),
     "log_softmax_jvp": (backward._log_softmax_jvp,),
     "slice_jacobians": (jacobian._slice_jacobians, jacobian._log_softmax_jacobians),
+    "cross_entropy": (
+        functions._shifted,
+        functions._log_softmax,
+        crossentropy._slice_losses,
+        crossentropy._reduce,
+    ),
+    "cross_entropy_grad": (crossentropy._cross_entropy_grad,),
+    "target_distribution": (targets._one_hot, targets._checked_probabilities),
     "gradcheck": (_numeric.steps, _numeric.sliced),
     "naive_softmax": (stability.naive_softmax,),
     "naive_log_softmax": (stability.naive_log_softmax,),

@@ -18,9 +18,11 @@ __all__ = [
     "arrays_and_axes",
     "axes_for",
     "cases",
+    "cross_entropy_cases",
     "dtypes",
     "masks_for",
     "moved_slices",
+    "unmoved_slices",
     "normalized",
     "shapes",
     "temperatures",
@@ -137,3 +139,35 @@ def moved_slices(a: np.ndarray, axis: int | tuple[int, ...] | None) -> np.ndarra
 def tolerance(dtype: np.dtype) -> float:
     """Absolute tolerance for probabilities (values in [0, 1]) in `dtype`."""
     return {2: 2e-3, 4: 2e-6, 8: 1e-12}[np.dtype(dtype).itemsize]
+
+
+def unmoved_slices(
+    s: np.ndarray, shape: tuple[int, ...], axis: int | tuple[int, ...] | None
+) -> np.ndarray:
+    """Inverse of :func:`moved_slices`: an array of `shape`, with np.moveaxis only."""
+    axes = normalized(axis, len(shape))
+    last = list(range(len(shape) - len(axes), len(shape)))
+    moved_shape = tuple(shape[i] for i in range(len(shape)) if i not in axes) + tuple(
+        shape[i] for i in axes
+    )
+    return np.moveaxis(s.reshape(moved_shape), last, axes)
+
+
+@st.composite
+def cross_entropy_cases(
+    draw: st.DrawFn, bound: float = 5.0, max_side: int = 3
+) -> tuple[np.ndarray, int | tuple[int, ...] | None, float, np.ndarray]:
+    """``(logits, axis, temperature, target)`` in float64.
+
+    The target is class indices of the batch shape or probabilities of the
+    logits' shape (some of them exactly 0), each slice summing to 1.
+    """
+    x, axis, t = draw(cases(dtype=np.float64, bound=bound, max_side=max_side))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    sliced = moved_slices(x, axis).shape
+    if draw(st.booleans()):
+        return x, axis, t, np.asarray(rng.integers(0, sliced[-1], size=sliced[:-1]))
+    raw = rng.random(sliced) * (rng.random(sliced) < 0.7)
+    raw[..., 0] += raw.sum(axis=-1) == 0  # every slice gets some probability
+    probs = raw / raw.sum(axis=-1, keepdims=True)
+    return x, axis, t, unmoved_slices(probs, x.shape, axis)
