@@ -21,7 +21,7 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),.uv/bin/uv)
 SYNC := $(UV) sync --locked --inexact --python $(PYTHON) --no-python-downloads \
 	$(addprefix --extra ,$(EXTRAS))
 
-.PHONY: run test test-fast test-fast-path lint sync-app sync-test lock bench \
+.PHONY: run serve test test-fast test-fast-path lint sync-app sync-test lock bench \
 	screenshots clean
 
 .uv/bin/uv:
@@ -42,6 +42,16 @@ ifneq ($(filter fast,$(EXTRAS)),)
 	$(BIN)/python -c "from softmax_core.paths import warm_up; warm_up()"
 endif
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# A whole class on one port: REPLICAS Streamlit processes (default: the number
+# of cores) behind HAProxy on $(PORT), sticky by cookie. HAProxy is Debian's
+# package, installed when missing (deploy/ensure-haproxy.sh).
+serve: sync-app
+	bash deploy/ensure-haproxy.sh
+ifneq ($(filter fast,$(EXTRAS)),)
+	$(BIN)/python -c "from softmax_core.paths import warm_up; warm_up()"
+endif
+	$(BIN)/python -m deploy.serve --port $(PORT) $(if $(REPLICAS),--replicas $(REPLICAS))
 
 lint: sync-test
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Deployment: the HAProxy cluster (`make serve`), its config and container files."""
