@@ -24,6 +24,12 @@ from softmax_core.jacobian import (
     JACOBIAN_FUNCTIONS,
     slice_jacobians,
 )
+from softmax_core.logsteps import (
+    CrossEntropySteps,
+    LogSoftmaxVjpSteps,
+    cross_entropy_steps,
+    log_softmax_vjp_steps,
+)
 from softmax_core.parsing import format_array, load_array_file, parse_array
 from softmax_core.reference import reference_source
 from softmax_core.stability import (
@@ -86,10 +92,14 @@ __all__ = [
     "parse_array",
     # reference: the code behind each public function, as text
     "reference_source",
-    # steps: one slice's backward pass step by step
+    # steps, logsteps: one slice's backward pass step by step
+    "CrossEntropySteps",
     "JacobianSummary",
+    "LogSoftmaxVjpSteps",
     "VjpSteps",
     "constant_along_slices",
+    "cross_entropy_steps",
     "jacobian_summary",
+    "log_softmax_vjp_steps",
     "vjp_steps",
 ]
