@@ -31,6 +31,7 @@ from softmax_core.logsteps import (
     log_softmax_vjp_steps,
 )
 from softmax_core.parsing import format_array, load_array_file, parse_array
+from softmax_core.passrate import PassRate, Tally, pass_rate, pass_rates, sample_point
 from softmax_core.reference import reference_source
 from softmax_core.stability import (
     DtypeResult,
@@ -90,6 +91,12 @@ __all__ = [
     "format_array",
     "load_array_file",
     "parse_array",
+    # passrate: how often a backward pass passes on seeded random inputs
+    "PassRate",
+    "Tally",
+    "pass_rate",
+    "pass_rates",
+    "sample_point",
     # reference: the code behind each public function, as text
     "reference_source",
     # steps, logsteps: one slice's backward pass step by step
