@@ -2,7 +2,8 @@
 
 Usage: ``make screenshots`` (or ``.venv/bin/python scripts/screenshots.py``).
 Starts the app on a free loopback port, opens each page through a shared link
-(the classic example; the 3-D attention preset too for Explore) and writes
+(the classic example; the 3-D attention preset too for Explore; the
+log-softmax Jacobian, the cross-entropy step and a causal mask) and writes
 ``docs/screenshots/<name>.png``, 1400 px wide and as tall as the page (capped).
 """
 
@@ -38,6 +39,21 @@ SHOTS: dict[str, tuple[str, dict[str, str], int]] = {
         1,
     ),
     "stability": ("stability", CLASSIC, 1),
+    "log-softmax-jacobian": (
+        "backward",
+        {**CLASSIC, "g": "[[2, 0], [0, 1]]", "f": "log_softmax"},
+        1,
+    ),
+    "cross-entropy-step": (
+        "backward",
+        {**CLASSIC, "f": "cross_entropy", "target": "[1, 0]"},
+        1,
+    ),
+    "causal-mask": (
+        "explore",
+        {"x": "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", "axis": "1", "mask": "causal"},
+        1,
+    ),
 }
 
 WIDTH = 1400
