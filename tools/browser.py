@@ -235,6 +235,9 @@ def serve_app(
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        # Helpers and editors change files while tests run: a watching server
+        # would show a "File change" banner in screenshots and rerun on saves.
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
