@@ -48,7 +48,7 @@ from urllib.parse import quote, urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -355,7 +355,9 @@ def visit(run: Run, index: int, link: str) -> Result:
         result.change_s = tab.set_temperature()
         if tab.problems:
             raise SessionError("; ".join(tab.problems))
-    except (SessionError, OSError, ConnectionClosed) as exc:
+    # OSError covers HTTP errors, refused connections and timeouts;
+    # WebSocketException a refused upgrade (e.g. 503) and a closed connection.
+    except (SessionError, OSError, WebSocketException) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         result.replica = result.replica or tab.replica
     if run.args.hold and result.error is None:
@@ -443,7 +445,7 @@ def warm_up(url: str, sessions: int) -> None:
     """Open `sessions` tabs at once and close them: the replicas import the pages."""
 
     def one(_: int) -> None:
-        with contextlib.suppress(SessionError, OSError, ConnectionClosed):
+        with contextlib.suppress(SessionError, OSError, WebSocketException):
             with AppSession(url) as tab:
                 tab.open(*LINKS["classic"])
 

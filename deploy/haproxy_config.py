@@ -29,9 +29,9 @@ __all__ = [
     "replica_ports",
 ]
 
-#: Seconds between two health checks of a replica. A replica that fails two
-#: in a row is taken out of rotation; before that, a new session is not lost
-#: to a dead replica either, since a refused connection is redispatched.
+#: Seconds between two health checks of a replica. A dead replica (refusing
+#: connections) is taken out of rotation after three checks; before that, a new
+#: session is not lost to it either, since a refused connection is redispatched.
 HEALTH_INTERVAL_S = 2
 
 #: Server slots the compose file's HAProxy keeps for ``docker compose`` app
@@ -93,11 +93,14 @@ backend replicas
     http-check expect status 200
     # Which replica answered, for the load test and the stickiness test.
     http-response set-header X-Replica %[srv_name]
-    # A replica busy with script runs may answer its health check late: only
-    # two failures in a row take it out, and its open sessions are left alone
-    # (a replica that really died has closed them already).
-    timeout check 5s
-    default-server inter {inter}s fall 2 rise 2
+    # A replica busy with script runs can take seconds to answer its health
+    # check (measured: over 5 s with 25 sessions opening at once); it is slow,
+    # not dead, and taking it out would refuse every new session. So a check
+    # may take 20 s; a dead replica refuses the connection at once, and three
+    # failed checks in a row take it out. Its open sessions are left alone (a
+    # replica that died has closed them already).
+    timeout check 20s
+    default-server inter {inter}s fall 3 rise 2
 {servers}
 """
 
