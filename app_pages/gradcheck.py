@@ -27,6 +27,9 @@ from softmax_core.slices import normalize_axes
 from softmax_core.steps import FINE_REL_ERROR, WRONG_REL_ERROR, worst_slices
 
 DEFAULT_IMPL = "vectorized"
+# The gallery entries this page checks with f = softmax (an entry lists the
+# functions it applies to; double_softmax and missing_mean are cross-entropy's).
+SOFTMAX_ENTRIES = sc.implementations_for("softmax")
 #: The chosen implementation survives visits to other pages here (a widget's
 #: own state is dropped while its page is not shown).
 _KEEP = "_gradcheck_impl"
@@ -85,11 +88,11 @@ def read_impl_link() -> str | None:
     wanted = urlstate.incoming("impl")
     if wanted is None:
         return None
-    if wanted in sc.IMPLEMENTATIONS:
+    if wanted in SOFTMAX_ENTRIES:
         st.session_state["impl"] = st.session_state[_KEEP] = wanted
         return None
     st.session_state["impl"] = st.session_state[_KEEP] = DEFAULT_IMPL
-    names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
+    names = ", ".join(f"`{name}`" for name in SOFTMAX_ENTRIES)
     return (
         f"**impl** = {wanted!r} is not an implementation; valid names are "
         f"{names}. Showing `{DEFAULT_IMPL}` instead."
@@ -101,16 +104,16 @@ def choose_implementation() -> str:
 
     Says beside it, once, why the link's ``impl`` was not used.
     """
-    if st.session_state.get("impl") not in sc.IMPLEMENTATIONS:
+    if st.session_state.get("impl") not in SOFTMAX_ENTRIES:
         st.session_state["impl"] = st.session_state.get(_KEEP, DEFAULT_IMPL)
     problem = st.session_state.pop(_IMPL_PROBLEM, None)
     if problem:
         st.error(problem)
     impl = st.selectbox(
         "Implementation under test",
-        list(sc.IMPLEMENTATIONS),
+        list(SOFTMAX_ENTRIES),
         key="impl",
-        format_func=lambda name: f"{name}: {sc.IMPLEMENTATIONS[name].title}",
+        format_func=lambda name: f"{name}: {SOFTMAX_ENTRIES[name].title}",
     )
     st.session_state[_KEEP] = impl
     urlstate.publish("impl", impl, DEFAULT_IMPL)
@@ -120,7 +123,7 @@ def choose_implementation() -> str:
 def gallery() -> None:
     """Each planted bug's documented example, with a button that loads it."""
     with st.expander("The bug gallery: load a planted bug's own example"):
-        for entry in sc.IMPLEMENTATIONS.values():
+        for entry in SOFTMAX_ENTRIES.values():
             if entry.correct:
                 continue
             expected = _expected(entry.symptom)
@@ -393,7 +396,7 @@ def check_section(inputs: Inputs) -> None:
             "f = softmax in the panel to check them.",
             icon="🧪",
         )
-    entry = sc.IMPLEMENTATIONS[impl]
+    entry = SOFTMAX_ENTRIES[impl]
     if inputs.function == "softmax":
         st.markdown(f"**{entry.title}.** {entry.explanation}")
     if inputs.mask is not None:

@@ -17,7 +17,14 @@ from softmax_core.backward import (
 )
 from softmax_core.crossentropy import REDUCTIONS, cross_entropy, cross_entropy_grad
 from softmax_core.functions import FUNCTIONS, log_softmax, softmax
-from softmax_core.gallery import IMPLEMENTATIONS, GalleryEntry, Implementation
+from softmax_core.gallery import (
+    IMPLEMENTATIONS,
+    GalleryEntry,
+    Implementation,
+    LossImplementation,
+    Variant,
+    implementations_for,
+)
 from softmax_core.gradcheck import GradcheckReport, gradcheck
 from softmax_core.jacobian import (
     DEFAULT_MAX_JACOBIAN_BYTES,
@@ -64,9 +71,12 @@ __all__ = [
     "GalleryEntry",
     "GradcheckReport",
     "Implementation",
+    "LossImplementation",
+    "Variant",
     "cross_entropy",
     "cross_entropy_grad",
     "gradcheck",
+    "implementations_for",
     "log_softmax",
     "log_softmax_jvp",
     "log_softmax_vjp",

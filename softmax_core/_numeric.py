@@ -1,29 +1,36 @@
 """Numeric gradients by central differences, for :mod:`softmax_core.gradcheck`.
 
-The loss is ``L(x) = sum(g * f(x))`` in float64. Each function divides by the
-*realised* step ``(x + h) - (x - h)``, what the forward pass really saw.
+The loss is ``L(x) = sum(g * f(x))`` in float64, or for a cross-entropy
+``sum(u * loss(x))``. Each function divides by the *realised* step
+``(x + h) - (x - h)``, what the forward pass really saw.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
+from numpy.typing import NDArray
 
 from softmax_core._validation import Axis, FloatArray
-from softmax_core.gallery import Implementation
+from softmax_core.gallery import Implementation, LossImplementation
 from softmax_core.jacobian import DEFAULT_MAX_JACOBIAN_BYTES
-from softmax_core.slices import from_slices, slice_length, to_slices
+from softmax_core.slices import from_slices, to_slices
 
 __all__ = [
+    "Difference",
     "Forward",
     "batched_forward",
+    "batched_losses",
     "directional",
     "elementwise",
+    "perturbed_points",
     "sliced",
+    "sliced_losses",
     "steps",
     "with_temperature",
+    "with_temperature_loss",
 ]
 
 Forward = Callable[[FloatArray], FloatArray]
@@ -31,6 +38,9 @@ Forward = Callable[[FloatArray], FloatArray]
 
 #: Largest stack of perturbed copies of x handled at once (one batched call).
 _BATCH_BYTES = 32 * 1024 * 1024
+
+
+Difference = Callable[[FloatArray, FloatArray], float]
 
 
 def sliced(
@@ -51,34 +61,19 @@ def sliced(
     """
     if batch is None:
         batch = lambda points: np.stack([f(point) for point in points])  # noqa: E731
-    shape = x.shape
     xs = to_slices(x, axes)  # batch_shape + (n,)
-    n = slice_length(shape, axes)
-    slices = math.prod(xs.shape[:-1])  # not reshape(-1, n): n may be 0
-    flat_x, flat_g, flat_h = (
-        to_slices(a, axes).reshape(slices, n) for a in (x, g, step)
-    )
-    realised = (flat_x + flat_h) - (flat_x - flat_h)  # not 2h exactly
+    slices, n = math.prod(xs.shape[:-1]), xs.shape[-1]  # n may be 0
+    flat_g = to_slices(g, axes).reshape(slices, n)
     numeric = np.zeros((slices, n))
     keep = xs.size * n * 8 <= DEFAULT_MAX_JACOBIAN_BYTES
     stacked_axes = tuple(a + 1 for a in axes)
-    per_call = max(1, _BATCH_BYTES // (2 * 8 * max(1, flat_x.size)))
     parts: list[FloatArray] = []
-    for k0 in range(0, n, per_call):
-        ks = np.arange(k0, min(n, k0 + per_call))
+    for ks, points, realised in perturbed_points(x, step, axes):
         m = ks.size
-        # points[j] moves entry ks[j] of every slice up; points[m + j], down.
-        points = np.empty((2 * m, slices, n))
-        points[:] = flat_x
-        points[np.arange(m), :, ks] += flat_h[:, ks].T
-        points[m + np.arange(m), :, ks] -= flat_h[:, ks].T
-        stacked = from_slices(
-            points.reshape((2 * m,) + xs.shape), (2 * m,) + shape, stacked_axes
-        )
-        out = to_slices(batch(stacked), stacked_axes).reshape(2 * m, slices, n)
+        out = to_slices(batch(points), stacked_axes).reshape(2 * m, slices, n)
         # columns[j, s]: column ks[j] of slice s's Jacobian, d f_i / d x_k.
         columns = out[:m] - out[m:]
-        columns /= realised[:, ks].T[:, :, None]
+        columns /= realised.T[:, :, None]
         # Each slice's own loss only: the other slices' outputs did not move.
         numeric[:, ks] = np.einsum("jsi,si->sj", columns, flat_g)
         if keep:
@@ -88,27 +83,82 @@ def sliced(
         # (k, slice, i) -> (slice, i, k): entry [..., i, k] is d f_i / d x_k
         columns = np.concatenate(parts) if parts else np.zeros((0, slices, n))
         jac = np.moveaxis(columns, 0, -1).reshape(xs.shape + (n,))
-    return from_slices(numeric.reshape(xs.shape), shape, axes), jac
+    return from_slices(numeric.reshape(xs.shape), x.shape, axes), jac
 
 
-def elementwise(
-    f: Forward, x: FloatArray, g: FloatArray, step: FloatArray
+def sliced_losses(
+    losses: Forward,
+    x: FloatArray,
+    weights: FloatArray,
+    step: FloatArray,
+    axes: tuple[int, ...],
 ) -> FloatArray:
-    """Numeric gradient one element at a time: 2 · size evaluations."""
+    """Numeric gradient of ``sum(weights * losses(x))`` with 2n evaluations.
+
+    `losses` maps a stack of points (along a new first axis) to each point's
+    per-slice losses, shape ``(points,) + batch_shape``; `weights` (of the
+    batch shape) applies the reduction and the upstream gradient. Moving
+    entry ``k`` of every slice at once changes each slice's own loss only.
+    """
+    xs_shape = to_slices(x, axes).shape
+    slices, n = math.prod(xs_shape[:-1]), xs_shape[-1]
+    w = np.reshape(weights, (slices, 1))
+    numeric = np.zeros((slices, n))
+    for ks, points, realised in perturbed_points(x, step, axes):
+        m = ks.size
+        out = np.reshape(losses(points), (2 * m, slices))
+        numeric[:, ks] = w * (out[:m] - out[m:]).T / realised
+    return from_slices(numeric.reshape(xs_shape), x.shape, axes)
+
+
+def perturbed_points(
+    x: FloatArray, step: FloatArray, axes: tuple[int, ...]
+) -> Iterator[tuple[NDArray[np.intp], FloatArray, FloatArray]]:
+    """Yield ``(ks, points, realised)``: entry k of every slice moved up, then down.
+
+    ``points`` stacks ``2 m`` copies of `x` along a new first axis: copy ``j``
+    has entry ``ks[j]`` of every slice moved up by its step, copy ``m + j``
+    down. ``realised`` (slices, m) is the step each saw, ``(x + h) - (x - h)``.
+    Batches hold at most 32 MiB of points.
+    """
+    xs = to_slices(x, axes)  # batch_shape + (n,)
+    slices, n = math.prod(xs.shape[:-1]), xs.shape[-1]  # not reshape(-1, n)
+    flat_x, flat_h = (to_slices(a, axes).reshape(slices, n) for a in (x, step))
+    realised = (flat_x + flat_h) - (flat_x - flat_h)  # not 2h exactly
+    stacked_axes = tuple(a + 1 for a in axes)
+    per_call = max(1, _BATCH_BYTES // (2 * 8 * max(1, flat_x.size)))
+    for k0 in range(0, n, per_call):
+        ks = np.arange(k0, min(n, k0 + per_call))
+        m = ks.size
+        points = np.empty((2 * m, slices, n))
+        points[:] = flat_x
+        points[np.arange(m), :, ks] += flat_h[:, ks].T
+        points[m + np.arange(m), :, ks] -= flat_h[:, ks].T
+        stacked = from_slices(
+            points.reshape((2 * m,) + xs.shape), (2 * m,) + x.shape, stacked_axes
+        )
+        yield ks, stacked, realised[:, ks]
+
+
+def elementwise(difference: Difference, x: FloatArray, step: FloatArray) -> FloatArray:
+    """Numeric gradient one element at a time: 2 · size evaluations.
+
+    ``difference(plus, minus)`` is ``L(plus) - L(minus)``, each term's
+    difference taken before it is weighted (so large values do not cancel).
+    """
     numeric = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         plus, minus = x.copy(), x.copy()
         plus[i] += step[i]
         minus[i] -= step[i]
         realised = plus[i] - minus[i]
-        numeric[i] = np.sum(g * (f(plus) - f(minus))) / realised
+        numeric[i] = difference(plus, minus) / realised
     return numeric
 
 
 def directional(
-    f: Forward,
+    difference: Difference,
     x: FloatArray,
-    g: FloatArray,
     analytic: FloatArray,
     step: FloatArray,
     base: float,
@@ -125,7 +175,7 @@ def directional(
         # The direction the forward pass really saw, scaled back by 1 / (2 eps).
         w = (plus - minus) / (2.0 * base)
         dir_a[d] = np.sum(analytic * w)
-        dir_n[d] = np.sum(g * (f(plus) - f(minus))) / (2.0 * base)
+        dir_n[d] = difference(plus, minus) / (2.0 * base)
     return dir_a, dir_n
 
 
@@ -167,3 +217,32 @@ def batched_forward(impl: Implementation, axes: tuple[int, ...], t: float) -> Fo
     if t == 1.0:
         return lambda points: impl.forward(points, stacked_axes)
     return lambda points: impl.forward(points / t, stacked_axes)
+
+
+def with_temperature_loss(
+    impl: LossImplementation, axis: Axis, t: float, target: FloatArray
+) -> tuple[
+    Callable[[FloatArray, str], FloatArray],
+    Callable[[FloatArray, str, FloatArray], FloatArray],
+]:
+    """Bind `axis` and `target`; apply the temperature by the chain rule.
+
+    The cross-entropy of ``x / T`` has gradient ``(1 / T) · grad(x / T, ...)``.
+    """
+    return (
+        lambda p, reduction: impl.loss(p / t, target, axis, reduction),
+        lambda p, reduction, up: np.asarray(
+            impl.grad(p / t, target, axis, reduction, up)
+        )
+        / t,
+    )
+
+
+def batched_losses(
+    impl: LossImplementation, axes: tuple[int, ...], t: float, target: FloatArray
+) -> Forward:
+    """Per-slice losses (reduction "none") of a stack of points, in one call."""
+    stacked_axes = tuple(a + 1 for a in axes)
+    return lambda points: impl.loss(
+        points / t, np.broadcast_to(target, points.shape), stacked_axes, "none"
+    )

@@ -1,14 +1,19 @@
 r"""Gradient checking: compare a backward pass with finite differences.
 
-The loss is :math:`L(x) = \sum_i g_i\, f(x)_i` for an upstream gradient
-:math:`g` and a forward pass :math:`f`; the analytic gradient is the
-implementation's ``backward(x, g, axis)``, the numeric one comes from central
-differences of :math:`L` in float64. Three modes trade cost for assumptions:
+For softmax and log-softmax the loss is :math:`L(x) = \sum_i g_i\, f(x)_i` for
+an upstream gradient :math:`g` and a forward pass :math:`f`; the analytic
+gradient is the implementation's ``backward(x, g, axis)``. For the
+cross-entropy the loss is the cross-entropy itself times an upstream gradient
+``u`` (a scalar, or one number per slice for ``reduction="none"``) and the
+analytic gradient is the implementation's ``grad``. The numeric gradient
+comes from central differences of :math:`L` in float64. Three modes trade
+cost for assumptions:
 
 * ``"sliced"`` (default): softmax mixes entries only within a slice, so position
   ``k`` of *every* slice can be perturbed at once and each slice's own loss read
   off: ``2 n`` forward evaluations (``n`` the slice length) give the full numeric
-  gradient and the numeric per-slice Jacobians.
+  gradient and the numeric per-slice Jacobians. A cross-entropy is evaluated
+  per slice (``reduction="none"``) and reduced by the check itself.
 * ``"elementwise"``: one element at a time, ``2 · size`` evaluations, no
   assumption about the forward pass (PyTorch's slow mode).
 * ``"directional"``: a few seeded random directions ``u``, comparing
@@ -18,24 +23,16 @@ differences of :math:`L` in float64. Three modes trade cost for assumptions:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from softmax_core import _comparison, _numeric
+from softmax_core import _checkargs, _checkrun, _comparison, _numeric
 from softmax_core._floating import ignores_underflow
-from softmax_core._validation import (
-    Axis,
-    FloatArray,
-    as_float_array,
-    check_same_shape,
-    check_temperature,
-    normalize_axes,
-    result_dtype,
-)
-from softmax_core.gallery import IMPLEMENTATIONS, Implementation
+from softmax_core._validation import Axis, FloatArray, result_dtype
+from softmax_core.functions import FUNCTIONS
+from softmax_core.gallery import Implementation, LossImplementation
 from softmax_core.slices import to_slices
 
 __all__ = ["MODES", "REL_ERROR_FLOOR", "GradcheckReport", "gradcheck"]
@@ -62,7 +59,8 @@ class GradcheckReport:
     Attributes
     ----------
     analytic : ndarray of shape (...)
-        The implementation's backward pass, in the dtype it returned.
+        The implementation's backward pass (cross-entropy: its ``grad``), in
+        the dtype it returned.
     numeric : ndarray of shape (...) or None
         Central-difference gradient (float64); None in directional mode.
     abs_error : ndarray
@@ -82,7 +80,7 @@ class GradcheckReport:
     passed : bool
         ``|a - n| <= atol + rtol · |n|`` everywhere and every value finite.
     n_evaluations : int
-        Forward evaluations used by the numeric side.
+        Forward (or loss) evaluations used by the numeric side.
     step : ndarray of shape (...)
         The nominal step ``h`` per element, float64 (the realised
         ``(x + h) - (x - h)`` is what the differences are divided by).
@@ -95,7 +93,7 @@ class GradcheckReport:
     atol, rtol : float
         The tolerances used.
     axes : tuple of int
-        The softmax axes, normalised.
+        The softmax (class) axes, normalised.
     temperature : float
         The temperature the check ran at.
     numeric_jacobians : ndarray of shape batch_shape + (n, n) or None
@@ -105,6 +103,10 @@ class GradcheckReport:
     directional_analytic, directional_numeric : ndarray of shape (n_directions,)
         Directional mode only: :math:`w^\top a` and the central difference
         along the realised direction :math:`w` (see :func:`gradcheck`).
+    function : str
+        The function checked: one of :data:`softmax_core.FUNCTIONS`.
+    reduction : str or None
+        The cross-entropy's reduction; None for softmax and log-softmax.
     """
 
     analytic: FloatArray
@@ -128,6 +130,8 @@ class GradcheckReport:
     numeric_jacobians: FloatArray | None = None
     directional_analytic: FloatArray | None = None
     directional_numeric: FloatArray | None = None
+    function: str = "softmax"
+    reduction: str | None = None
 
     def __str__(self) -> str:
         return self.verdict
@@ -139,7 +143,10 @@ def gradcheck(
     upstream: ArrayLike,
     axis: Axis = -1,
     *,
-    implementation: str | Implementation = "vectorized",
+    function: str = "softmax",
+    target: ArrayLike | None = None,
+    reduction: str = "mean",
+    implementation: str | Implementation | LossImplementation = "vectorized",
     mode: str = "sliced",
     temperature: float = 1.0,
     eps: float | None = None,
@@ -148,24 +155,40 @@ def gradcheck(
     seed: int = 0,
     n_directions: int = 3,
 ) -> GradcheckReport:
-    r"""Check a softmax backward pass against central finite differences.
+    r"""Check a backward pass of softmax, log-softmax or cross-entropy.
 
     Parameters
     ----------
     x : array_like of shape (...)
-        The point to check at; every value must be finite.
-    upstream : array_like of shape (...)
-        The upstream gradient ``g``; same shape as `x`.
+        The point to check at (the logits); every value must be finite.
+    upstream : array_like
+        The upstream gradient. softmax and log-softmax: ``g`` of `x`'s shape.
+        cross-entropy: the gradient of a downstream loss with respect to the
+        cross-entropy, a scalar for ``reduction="mean"`` or ``"sum"``, one
+        number per slice (the batch shape) for ``"none"``.
     axis : int, tuple of int or None, default -1
-        The softmax axes; passed to the implementation exactly as given.
+        The softmax (class) axes; passed to the implementation exactly as given.
+    function : {"softmax", "log_softmax", "cross_entropy"}, default "softmax"
+        The function whose backward pass is checked.
+    target : array_like, optional
+        cross-entropy only (and required there): class indices of the batch
+        shape or probabilities of `x`'s shape, as in
+        :func:`softmax_core.target_distribution`. Implementations receive
+        probabilities of `x`'s shape.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        cross-entropy only: the reduction checked.
     implementation : str or object, default "vectorized"
-        A name from :data:`IMPLEMENTATIONS` or any object with methods
-        ``forward(x, axis)`` and ``backward(x, upstream, axis)``.
+        A name from :data:`IMPLEMENTATIONS` whose entry applies to `function`,
+        or an object: with methods ``forward(x, axis)`` and ``backward(x,
+        upstream, axis)`` for softmax and log-softmax, ``loss(x, target, axis,
+        reduction)`` and ``grad(x, target, axis, reduction, upstream)`` for
+        cross-entropy (see :class:`softmax_core.gallery.LossImplementation`).
     mode : {"sliced", "elementwise", "directional"}, default "sliced"
         How the numeric gradient is computed (see Notes).
     temperature : float, default 1.0
-        Checks softmax at this temperature by wrapping the implementation:
-        ``forward(x / T, axis)`` and ``backward(x / T, g, axis) / T``.
+        Checks the function at this temperature by wrapping the
+        implementation: ``forward(x / T, axis)`` and ``backward(x / T, g,
+        axis) / T`` (likewise ``loss`` and ``grad``).
     eps : float, optional
         Base step; the step for element ``i`` is ``eps · max(1, |x_i - m|)``
         with ``m`` the max of its slice (see Notes). Default
@@ -182,22 +205,26 @@ def gradcheck(
     Returns
     -------
     GradcheckReport
-        Both gradients, per-element and summary errors, ``passed`` and a
-        one-line ``verdict``.
+        Both gradients, per-element and summary errors, ``passed``, a
+        one-line ``verdict`` and the ``function`` checked.
 
     Raises
     ------
     ValueError
-        If the shapes differ, `x` or `upstream` holds NaN or inf, the mode,
-        name, axis, temperature, step, tolerances or `n_directions` are invalid,
-        or the implementation returns an array of the wrong shape.
+        If `x` or `upstream` holds NaN or inf or has the wrong shape for the
+        function, the target is missing, given for another function or
+        invalid, the function, mode, reduction, name, axis, temperature,
+        step, tolerances or `n_directions` are invalid, the named entry does
+        not apply to the function, or the implementation returns an array of
+        the wrong shape.
     TypeError
-        If `implementation` is neither a name nor an object with ``forward``
-        and ``backward`` methods, or an array is not real and numeric.
+        If `implementation` is neither a name nor an object with the methods
+        the function needs, or an array is not real and numeric.
 
     Notes
     -----
-    With loss :math:`L(x) = \sum_i g_i f(x)_i`, the analytic gradient is
+    With loss :math:`L(x) = \sum_i g_i f(x)_i` (cross-entropy:
+    :math:`L(x) = \sum u \cdot \text{loss}(x)`), the analytic gradient is
     :math:`a = \text{backward}(x, g)` and the numeric one
 
     .. math:: n_i = \frac{L(x + h_i e_i) - L(x - h_i e_i)}
@@ -220,12 +247,16 @@ def gradcheck(
     difference can check it.
 
     *sliced* perturbs position :math:`k` of every slice at once. This assumes the
-    forward pass is per-slice (true for softmax: an output depends only on its
-    own slice); a forward pass that mixes slices would fool it, and
+    forward pass is per-slice (true for these functions: an output depends only
+    on its own slice); a forward pass that mixes slices would fool it, and
     *elementwise*, which assumes nothing, is the mode to use then. Column
     :math:`k` of each numeric slice Jacobian is
     :math:`(f(x + h e_k) - f(x - h e_k)) / \text{realised step}`, and
-    :math:`n_k = \sum_i g_i J_{ik}` per slice.
+    :math:`n_k = \sum_i g_i J_{ik}` per slice. A cross-entropy is evaluated
+    per slice (``loss(..., "none")``) and the check applies the reduction
+    itself (weights :math:`u/N` for the mean, :math:`u` for the sum), so a
+    gradient that gets the reduction wrong is caught; *elementwise* and
+    *directional* evaluate the loss with the requested reduction.
     It takes 2n evaluations of the forward pass (``n`` the slice length); a
     gallery implementation gets them in one call (a stack of the 2n points
     along a new first axis, the softmax axes shifted by one, in batches of at
@@ -266,60 +297,91 @@ def gradcheck(
     (False, 0.7071, array([0.    , 0.3932]))
     >>> bug.verdict[:5]
     'FAIL:'
+
+    The mean cross-entropy against class indices, and a gradient that forgets
+    the 1/N of the mean:
+
+    >>> ce = gradcheck(x, 1.0, axis=1, function="cross_entropy", target=[1, 0])
+    >>> ce.passed, ce.function, ce.numeric.round(6)
+    (True, 'cross_entropy', array([[ 0.134471, -0.134471],
+           [-0.365529,  0.365529]]))
+    >>> gradcheck(x, 1.0, axis=1, function="cross_entropy", target=[1, 0],
+    ...           implementation="missing_mean").passed
+    False
     """
-    a, g, axes, t = _check_point(x, upstream, axis, temperature)
-    if mode not in MODES:
-        raise ValueError(
-            f"gradcheck: mode must be one of {', '.join(map(repr, MODES))}; "
-            f"got {mode!r}"
-        )
-    impl, name = _resolve(implementation)
-    # The analytic side runs in the input's own dtype (float16 stays float16).
-    work = result_dtype(np.asarray(x).dtype)
-    default_atol, default_rtol = _TOLERANCES[work.itemsize]
-    atol = default_atol if atol is None else _non_negative(atol, "atol")
-    rtol = default_rtol if rtol is None else _non_negative(rtol, "rtol")
-    base = _BASE_STEP if eps is None else _positive_step(eps)
-    _check_directions(n_directions)
-
-    forward, backward = _numeric.with_temperature(impl, axis, t)
-    f = _CountingForward(forward, name)
-    # The gallery's forwards take a stack of points along a new first axis
-    # (the softmax axes shifted by one): one call instead of 2n. A user's
-    # implementation is called point by point, as it may assume its shape.
-    if axes and any(impl is entry for entry in IMPLEMENTATIONS.values()):
-        f.batch = _numeric.batched_forward(impl, axes, t)
-    x64, g64 = a.astype(np.float64), g.astype(np.float64)
-    step = _numeric.steps(x64, axes, base)
-
+    setup = _setup(
+        x, upstream, axis, function, target, reduction, implementation,
+        mode, temperature, eps, seed, n_directions,
+    )
+    default_atol, default_rtol = _TOLERANCES[setup.work.itemsize]
+    atol = default_atol if atol is None else _checkargs.non_negative(atol, "atol")
+    rtol = default_rtol if rtol is None else _checkargs.non_negative(rtol, "rtol")
     # A user's forward or backward may overflow or divide by zero: report the
     # non-finite values in the verdict rather than as warnings.
     with np.errstate(all="ignore"):
-        analytic = np.asarray(backward(a.astype(work), g.astype(work)))
-        if analytic.shape != a.shape:
-            raise ValueError(
-                f"gradcheck: {name}.backward returned shape {analytic.shape} for "
-                f"x of shape {a.shape}; they must match"
-            )
-        a64 = analytic.astype(np.float64)
-        numeric: FloatArray | None = None
-        jacobians = dir_a = dir_n = None
-        if mode == "sliced":
-            numeric, jacobians = _numeric.sliced(f, x64, g64, step, axes, f.batch)
-        elif mode == "elementwise":
-            numeric = _numeric.elementwise(f, x64, g64, step)
-        else:
-            dir_a, dir_n = _numeric.directional(
-                f, x64, g64, a64, step, base, seed, n_directions
-            )
-        ref_a, ref_n = (a64, numeric) if numeric is not None else (dir_a, dir_n)
-        assert ref_a is not None and ref_n is not None
+        sides = _checkrun.run(setup)
+        ref_a, ref_n = sides.compared()
         errors = _comparison.compare(ref_a, ref_n, atol, rtol, REL_ERROR_FLOOR)
+    return _report(setup, sides, errors)
+
+
+def _setup(
+    x: ArrayLike,
+    upstream: ArrayLike,
+    axis: Axis,
+    function: str,
+    target: ArrayLike | None,
+    reduction: str,
+    implementation: str | Implementation | LossImplementation,
+    mode: str,
+    temperature: float,
+    eps: float | None,
+    seed: int,
+    n_directions: int,
+) -> _checkrun.Setup:
+    """Validate every argument of :func:`gradcheck` but the tolerances."""
+    _checkargs.check_choice(function, FUNCTIONS, "function")
+    a, axes, t = _checkargs.check_point(x, axis, temperature)
+    g = _checkargs.check_upstream(upstream, a.shape, axes, function, reduction)
+    probs = _checkargs.check_target(target, a.shape, axes, function)
+    _checkargs.check_choice(mode, MODES, "mode")
+    impl, name, batched = _checkargs.resolve(implementation, function)
+    base = _BASE_STEP if eps is None else _checkargs.positive_step(eps)
+    _checkargs.check_directions(n_directions)
+    x64 = a.astype(np.float64)
+    return _checkrun.Setup(
+        impl=impl,
+        name=name,
+        batched=batched,
+        function=function,
+        x=a,
+        # The analytic side runs in the input's own dtype (float16 stays float16).
+        work=result_dtype(np.asarray(x).dtype),
+        upstream=g.astype(np.float64),
+        target=probs,
+        axis=axis,
+        axes=axes,
+        t=t,
+        mode=mode,
+        reduction=reduction,
+        step=_numeric.steps(x64, axes, base),
+        base=base,
+        seed=seed,
+        n_directions=n_directions,
+    )
+
+
+def _report(
+    s: _checkrun.Setup, sides: _checkrun.Sides, errors: _comparison.Errors
+) -> GradcheckReport:
+    """Build the report of a finished check, with its verdict."""
+    ref_a, ref_n = sides.compared()
     slice_max = None
-    if mode != "directional":
-        slice_max = np.max(to_slices(errors.abs_error, axes), axis=-1, initial=0.0)
-    verdict = _comparison.verdict(errors, analytic=ref_a, numeric=ref_n, mode=mode)
+    if s.mode != "directional":
+        slice_max = np.max(to_slices(errors.abs_error, s.axes), axis=-1, initial=0.0)
+    verdict = _comparison.verdict(errors, analytic=ref_a, numeric=ref_n, mode=s.mode)
     # Past ~1e14 the ulp floor, not eps, sets the step: say so if the check fails.
+    x64 = s.x.astype(np.float64)
     coarse = float(np.max(4 * np.spacing(np.abs(x64)), initial=0)) > 1e-3
     if coarse and not errors.passed:
         verdict += (
@@ -327,8 +389,8 @@ def gradcheck(
             "the float64 grid is too coarse for finite differences)"
         )
     return GradcheckReport(
-        analytic=analytic,
-        numeric=numeric,
+        analytic=sides.analytic,
+        numeric=sides.numeric,
         abs_error=errors.abs_error,
         rel_error=errors.rel_error,
         max_abs_error=errors.max_abs,
@@ -336,129 +398,18 @@ def gradcheck(
         norm_rel_error=errors.norm_rel,
         slice_max_error=slice_max,
         passed=errors.passed,
-        n_evaluations=f.calls,
-        step=step,
-        mode=mode,
-        implementation=name,
+        n_evaluations=sides.calls,
+        step=s.step,
+        mode=s.mode,
+        implementation=s.name,
         verdict=verdict,
-        atol=atol,
-        rtol=rtol,
-        axes=axes,
-        temperature=t,
-        numeric_jacobians=jacobians,
-        directional_analytic=dir_a,
-        directional_numeric=dir_n,
+        atol=errors.atol,
+        rtol=errors.rtol,
+        axes=s.axes,
+        temperature=s.t,
+        numeric_jacobians=sides.jacobians,
+        directional_analytic=sides.directional_analytic,
+        directional_numeric=sides.directional_numeric,
+        function=s.function,
+        reduction=s.reduction if s.function == "cross_entropy" else None,
     )
-
-
-class _CountingForward:
-    """The forward pass in float64, counting evaluations (a counter that survives).
-
-    Calling it evaluates one point; :attr:`batch`, when set, a stack of points
-    along a new first axis in one call of the implementation.
-    """
-
-    def __init__(self, forward: _numeric.Forward, name: str) -> None:
-        self._forward = forward
-        self._name = name
-        self.calls = 0
-        self._batch: _numeric.Forward | None = None
-
-    def __call__(self, point: FloatArray) -> FloatArray:
-        self.calls += 1
-        out = np.asarray(self._forward(point.copy()))
-        if out.shape != point.shape:
-            raise ValueError(
-                f"gradcheck: {self._name}.forward returned shape {out.shape} for "
-                f"an input of shape {point.shape}; they must match"
-            )
-        return out.astype(np.float64)
-
-    @property
-    def batch(self) -> _numeric.Forward | None:
-        """One call for a stack of points, or None: then point by point."""
-        return None if self._batch is None else self._stacked
-
-    @batch.setter
-    def batch(self, forward: _numeric.Forward) -> None:
-        self._batch = forward
-
-    def _stacked(self, points: FloatArray) -> FloatArray:
-        assert self._batch is not None
-        self.calls += points.shape[0]
-        # No defensive copy: the gallery's forwards do not write to their input.
-        out = np.asarray(self._batch(points))
-        if out.shape != points.shape:  # pragma: no cover - the gallery's own code
-            raise ValueError(f"gradcheck: {self._name}.forward broke a batch")
-        return out.astype(np.float64, copy=False)
-
-
-# --- helpers ------------------------------------------------------------------
-
-
-def _check_point(
-    x: ArrayLike, upstream: ArrayLike, axis: Axis, temperature: float
-) -> tuple[FloatArray, FloatArray, tuple[int, ...], float]:
-    """Validate the point, the upstream gradient, the axes and the temperature."""
-    a = as_float_array(x, "x", "gradcheck")
-    g = as_float_array(upstream, "upstream", "gradcheck")
-    check_same_shape(a, g, ("x", "upstream"), "gradcheck")
-    if not np.isfinite(a).all():
-        raise ValueError(
-            "gradcheck: x holds NaN or inf; a gradient cannot be checked there "
-            "(finite differences need finite neighbours)"
-        )
-    if not np.isfinite(g).all():
-        raise ValueError("gradcheck: upstream holds NaN or inf; it must be finite")
-    axes = normalize_axes(axis, a.shape, "gradcheck")
-    return a, g, axes, check_temperature(temperature, "gradcheck")
-
-
-def _check_directions(n_directions: int) -> None:
-    if isinstance(n_directions, bool) or not isinstance(n_directions, int):
-        raise TypeError(f"gradcheck: n_directions must be an int; got {n_directions!r}")
-    if n_directions < 1:
-        raise ValueError(f"gradcheck: n_directions must be >= 1; got {n_directions}")
-
-
-def _resolve(implementation: str | Implementation) -> tuple[Implementation, str]:
-    """Return the implementation object and its display name."""
-    if isinstance(implementation, str):
-        try:
-            return IMPLEMENTATIONS[implementation], implementation
-        except KeyError:
-            names = ", ".join(repr(name) for name in IMPLEMENTATIONS)
-            raise ValueError(
-                f"gradcheck: unknown implementation {implementation!r}; valid names "
-                f"are {names}, or pass an object with forward(x, axis) and "
-                "backward(x, upstream, axis)"
-            ) from None
-    missing = [
-        name
-        for name in ("forward", "backward")
-        if not callable(getattr(implementation, name, None))
-    ]
-    if missing:
-        raise TypeError(
-            "gradcheck: implementation must be a name from IMPLEMENTATIONS or an "
-            "object with methods forward(x, axis) and backward(x, upstream, axis); "
-            f"{type(implementation).__name__} has no {' or '.join(missing)}"
-        )
-    name = getattr(implementation, "name", None)
-    if not isinstance(name, str):
-        name = type(implementation).__name__
-    return implementation, name
-
-
-def _non_negative(value: float, name: str) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"gradcheck: {name} must be finite and >= 0; got {value!r}")
-    return v
-
-
-def _positive_step(value: float) -> float:
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"gradcheck: eps must be finite and > 0; got {value!r}")
-    return v

@@ -50,7 +50,7 @@ REFERENCES: dict[str, tuple[Callable[..., Any], ...]] = {
     ),
     "cross_entropy_grad": (crossentropy._cross_entropy_grad,),
     "target_distribution": (targets._one_hot, targets._checked_probabilities),
-    "gradcheck": (_numeric.steps, _numeric.sliced),
+    "gradcheck": (_numeric.steps, _numeric.perturbed_points, _numeric.sliced),
     "naive_softmax": (stability.naive_softmax,),
     "naive_log_softmax": (stability.naive_log_softmax,),
 }

@@ -20,7 +20,7 @@ from scipy import special
 
 import softmax_core as sc
 from softmax_core.paths import fast_available, use_path
-from tests.strategies import FAST, axes_for, masks_for, shapes
+from tests.strategies import FAST, axes_for, masks_for, moved_slices, shapes
 
 PATHS = [
     "numpy",
@@ -109,10 +109,17 @@ def test_errstate_raise_gradcheck_and_explain_on_valid_input(path, case, data):
     x, axis = case
     assume(x.size > 0)
     g = data.draw(hnp.arrays(x.dtype, x.shape, elements=st.floats(-10, 10)))
-    name = data.draw(st.sampled_from(sorted(sc.IMPLEMENTATIONS)))
+    pairs = sorted((n, f) for n, e in sc.IMPLEMENTATIONS.items() for f in e.functions)
+    name, function = data.draw(st.sampled_from(pairs))
+    kw = {"function": function, "implementation": name}
+    upstream = g
+    if function == "cross_entropy":
+        sliced = moved_slices(x, axis).shape
+        kw["target"] = np.zeros(sliced[:-1], int) + sliced[-1] - 1
+        upstream = g.flat[0]  # the mean loss's upstream gradient is a scalar
     with on_path(path), np.errstate(all="raise"):
         for mode in ("sliced", "elementwise", "directional"):
-            sc.gradcheck(x, g, axis, implementation=name, mode=mode)
+            sc.gradcheck(x, upstream, axis, mode=mode, **kw)
         sc.constant_along_slices(g, axis)
         sc.naive_sweep(x, axis)
         sc.overflow_scale(x)

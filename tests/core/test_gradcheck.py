@@ -12,12 +12,16 @@ from hypothesis import strategies as st
 from softmax_core import (
     IMPLEMENTATIONS,
     GradcheckReport,
+    cross_entropy,
+    cross_entropy_grad,
     gradcheck,
+    log_softmax,
+    log_softmax_vjp,
     slice_jacobians,
     softmax,
     softmax_vjp,
 )
-from tests.strategies import axes_for, moved_slices, shapes
+from tests.strategies import axes_for, cross_entropy_cases, moved_slices, shapes
 
 AxisArg = int | tuple[int, ...] | None
 MODES = ["sliced", "elementwise", "directional"]
@@ -437,3 +441,192 @@ def test_wrong_output_shapes_are_reported() -> None:
 
     with pytest.raises(ValueError, match=r"Flat.backward returned shape \(4,\)"):
         gradcheck(CLASSIC_X, CLASSIC_G, implementation=Flat())
+
+
+# --- log-softmax and cross-entropy ---------------------------------------------
+
+
+@FEW
+@given(cases(), st.sampled_from(["vectorized", "per_slice_loop"]),
+       st.sampled_from(MODES))
+def test_correct_log_softmax_passes_on_random_inputs(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float], name: str, mode: str
+) -> None:
+    x, g, axis, temperature = case
+    report = gradcheck(x, g, axis, function="log_softmax", implementation=name,
+                       mode=mode, temperature=temperature)
+    assert report.passed, report.verdict
+    assert report.function == "log_softmax" and report.reduction is None
+
+
+@FEW
+@given(cases())
+def test_log_softmax_numeric_jacobians_match_slice_jacobians(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float],
+) -> None:
+    x, g, axis, t = case
+    report = gradcheck(x, g, axis, function="log_softmax", temperature=t)
+    exact = slice_jacobians(log_softmax(x, axis, temperature=t), axis,
+                            temperature=t, function="log_softmax")
+    assert report.numeric_jacobians is not None
+    np.testing.assert_allclose(report.numeric_jacobians, exact, atol=1e-7)
+    np.testing.assert_allclose(
+        report.analytic, log_softmax_vjp(log_softmax(x, axis, temperature=t), g, axis,
+                                         temperature=t), rtol=1e-12, atol=1e-15,
+    )
+
+
+def _upstream_for(reduction: str, x: np.ndarray, axis: AxisArg) -> np.ndarray:
+    if reduction != "none":
+        return np.array(-1.5)
+    batch = moved_slices(x, axis).shape[:-1]
+    return np.linspace(-1.0, 2.0, int(np.prod(batch))).reshape(batch)
+
+
+@FEW
+@given(cross_entropy_cases(bound=10.0), st.sampled_from(["mean", "sum", "none"]),
+       st.sampled_from(MODES))
+def test_cross_entropy_passes_on_random_inputs(
+    case: tuple[np.ndarray, AxisArg, float, np.ndarray], reduction: str, mode: str
+) -> None:
+    x, axis, t, target = case
+    u = _upstream_for(reduction, x, axis)
+    report = gradcheck(x, u, axis, function="cross_entropy", target=target,
+                       reduction=reduction, mode=mode, temperature=t)
+    assert report.passed, report.verdict
+    assert (report.function, report.reduction) == ("cross_entropy", reduction)
+    expected = cross_entropy_grad(x, target, axis, temperature=t,
+                                  reduction=reduction, upstream=u)
+    np.testing.assert_allclose(report.analytic, expected, rtol=1e-12, atol=1e-15)
+
+
+@FEW
+@given(cross_entropy_cases(bound=10.0), st.sampled_from(["mean", "sum", "none"]))
+def test_cross_entropy_sliced_numeric_equals_elementwise(
+    case: tuple[np.ndarray, AxisArg, float, np.ndarray], reduction: str
+) -> None:
+    x, axis, t, target = case
+    u = _upstream_for(reduction, x, axis)
+    kw = {"function": "cross_entropy", "target": target, "reduction": reduction,
+          "temperature": t}
+    sliced = gradcheck(x, u, axis, **kw)
+    elementwise = gradcheck(x, u, axis, mode="elementwise", **kw)
+    assert sliced.numeric is not None and elementwise.numeric is not None
+    np.testing.assert_allclose(sliced.numeric, elementwise.numeric, atol=1e-8)
+    assert sliced.numeric_jacobians is None
+    n = moved_slices(x, axis).shape[-1]
+    assert sliced.n_evaluations == 2 * n
+    assert elementwise.n_evaluations == 2 * x.size
+
+
+def test_cross_entropy_classic_example_pinned_to_pytorch() -> None:
+    # torch 2.13.0, float64: F.cross_entropy(x, torch.tensor([1, 0])) for
+    # x = [[1, 2], [3, 4]]; loss.backward() gives x.grad below.
+    expected = [[0.13447071068499755, -0.13447071068499755],
+                [-0.36552928931500245, 0.36552928931500245]]
+    for mode in ("sliced", "elementwise"):
+        report = gradcheck(CLASSIC_X, 1.0, 1, function="cross_entropy",
+                           target=[1, 0], mode=mode)
+        np.testing.assert_allclose(report.analytic, expected, rtol=1e-14)
+        np.testing.assert_allclose(report.numeric, expected, rtol=1e-9)
+        assert report.passed
+
+
+def test_sliced_cross_entropy_applies_the_reduction_itself() -> None:
+    # Regression guard for the design: a loss whose own "mean" is wrong the
+    # same way as its gradient would fool a check that differentiates
+    # loss(reduction="mean"); sliced mode reduces loss(reduction="none").
+    class MeanIsSum:
+        def loss(self, x, target, axis, reduction):
+            r = "sum" if reduction == "mean" else reduction
+            return cross_entropy(x, target, axis, reduction=r)
+
+        def grad(self, x, target, axis, reduction, upstream):
+            r = "sum" if reduction == "mean" else reduction
+            return cross_entropy_grad(x, target, axis, reduction=r, upstream=upstream)
+
+    kw = {"function": "cross_entropy", "target": [1, 0], "implementation": MeanIsSum()}
+    assert not gradcheck(CLASSIC_X, 1.0, 1, **kw).passed
+    assert gradcheck(CLASSIC_X, 1.0, 1, mode="elementwise", **kw).passed
+
+
+def test_user_cross_entropy_objects_are_called_point_by_point() -> None:
+    calls: list[tuple[int, ...]] = []
+
+    class Mine:
+        def loss(self, x, target, axis, reduction):
+            calls.append(x.shape)
+            return cross_entropy(x, target, axis, reduction=reduction)
+
+        def grad(self, x, target, axis, reduction, upstream):
+            assert target.shape == x.shape  # probabilities, whatever was given
+            return cross_entropy_grad(x, target, axis, reduction=reduction,
+                                      upstream=upstream)
+
+    x = np.random.default_rng(2).standard_normal((3, 4))
+    report = gradcheck(x, 1.0, 1, function="cross_entropy", target=[0, 3, 1],
+                       implementation=Mine(), temperature=0.5)
+    assert report.passed and report.implementation == "Mine"
+    assert calls == [(3, 4)] * 8
+    batched = gradcheck(x, 1.0, 1, function="cross_entropy", target=[0, 3, 1],
+                        temperature=0.5)
+    np.testing.assert_array_equal(batched.numeric, report.numeric)
+
+
+def test_cross_entropy_argument_errors() -> None:
+    ce = {"function": "cross_entropy"}
+    with pytest.raises(ValueError, match=r"needs a target: class indices of the "
+                       r"batch shape \(2,\) or probabilities of x's shape"):
+        gradcheck(CLASSIC_X, 1.0, 1, **ce)
+    with pytest.raises(ValueError, match="target is for function='cross_entropy' "
+                       "only; log_softmax has no target"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, function="log_softmax", target=[1, 0])
+    with pytest.raises(ValueError, match=r"upstream has shape \(2, 2\) but for "
+                       r"cross_entropy with reduction 'mean' it must be a scalar"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, target=[1, 0], **ce)
+    with pytest.raises(ValueError, match=r"reduction 'none' it must have the batch "
+                       r"shape \(2,\), one number per slice"):
+        gradcheck(CLASSIC_X, 1.0, 1, target=[1, 0], reduction="none", **ce)
+    with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum', "
+                       "'none'; got 'avg'"):
+        gradcheck(CLASSIC_X, 1.0, 1, target=[1, 0], reduction="avg", **ce)
+    with pytest.raises(ValueError, match=r"gradcheck: target: slice \(1,\) has "
+                       "class index 2, but the class axis has length 2"):
+        gradcheck(CLASSIC_X, 1.0, 1, target=[1, 2], **ce)
+    with pytest.raises(ValueError, match="function must be one of 'softmax', "
+                       "'log_softmax', 'cross_entropy'; got 'sigmoid'"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, function="sigmoid")
+
+
+def test_names_must_apply_to_the_function() -> None:
+    with pytest.raises(ValueError, match="'missing_diagonal' has no log_softmax "
+                       "version \\(it applies to softmax\\); valid names for "
+                       "log_softmax are 'vectorized', 'per_slice_loop'"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, function="log_softmax",
+                  implementation="missing_diagonal")
+    with pytest.raises(ValueError, match="'double_softmax' has no softmax version"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, implementation="double_softmax")
+
+    class OnlyForwardBackward:
+        forward = staticmethod(softmax)
+        backward = staticmethod(softmax_vjp)
+
+    with pytest.raises(TypeError, match="for cross_entropy, an object with methods "
+                       "loss\\(x, target, axis, reduction\\).*has no loss or grad"):
+        gradcheck(CLASSIC_X, 1.0, 1, function="cross_entropy", target=[1, 0],
+                  implementation=OnlyForwardBackward())  # type: ignore[arg-type]
+
+
+def test_loss_of_the_wrong_shape_is_reported() -> None:
+    class Unreduced:
+        def loss(self, x, target, axis, reduction):
+            return cross_entropy(x, target, axis, reduction="none")
+
+        def grad(self, x, target, axis, reduction, upstream):
+            return cross_entropy_grad(x, target, axis, reduction=reduction,
+                                      upstream=upstream)
+
+    with pytest.raises(ValueError, match=r"Unreduced.loss returned shape \(2,\) for "
+                       r"an input of shape \(2, 2\); expected \(\)"):
+        gradcheck(CLASSIC_X, 1.0, 1, function="cross_entropy", target=[1, 0],
+                  implementation=Unreduced(), mode="elementwise")
