@@ -207,6 +207,10 @@ def slice_bar(
 #: Colour of inf/NaN cells drawn over a heatmap by :func:`mark_nonfinite`; the
 #: cells also carry an "inf"/"-inf"/"NaN" label, so colour is not the only cue.
 NONFINITE_COLOR = "#e8590c"
+#: The sweep's "current scale" line: a mid grey that reads on the light and the
+#: dark theme alike (black vanished on dark); its label takes the theme's font
+#: colour.
+CURRENT_MARK_COLOR = "#868e96"
 
 
 @dataclass(frozen=True)
@@ -363,7 +367,8 @@ def sweep_line(
     marks = [
         (predicted, f"exp overflows ≈ {predicted:.4g}" if predicted else "", "dash",
          NONFINITE_COLOR, "predicted"),
-        (current, f"scale {current:g}" if current else "", "solid", "black", "current"),
+        (current, f"scale {current:g}" if current else "", "solid",
+         CURRENT_MARK_COLOR, "current"),
     ]  # fmt: skip
     for value, label, dash, color, name in marks:
         if value is None or not lo <= value <= hi:
@@ -378,7 +383,7 @@ def sweep_line(
                 line={"dash": dash, "color": color, "width": 1.5},
                 text=["", "", label] if top else ["", label, ""],
                 textposition="top right" if top else "middle left",
-                textfont={"color": color, "size": 12},
+                textfont={"size": 12} if top else {"color": color, "size": 12},
                 hoverinfo="skip",
                 name=name,
             )
