@@ -15,6 +15,11 @@ Input ``seed`` is drawn with ``np.random.default_rng(seed)``, first x then g:
 * g, kind ``"shared"``: one ``N(0, 1)`` row of the slice's length, the same for
   every slice (constant across slices).
 
+For cross-entropy the upstream gradient is gradcheck's: a number for the
+``"mean"`` and ``"sum"`` reductions (then both kinds draw one ``N(0, 1)``), one
+per slice for ``"none"`` (``"shared"``: the same for every slice); without a
+given target each input also draws class indices, uniform over the classes.
+
 The checks are :func:`softmax_core.gradcheck` calls, one per input, through its
 public signature.
 """
@@ -23,12 +28,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from softmax_core._validation import Axis, FloatArray, normalize_axes
-from softmax_core.gallery import IMPLEMENTATIONS, Implementation
+from softmax_core.functions import FUNCTIONS
+from softmax_core.gallery import IMPLEMENTATIONS, Implementation, LossImplementation
 from softmax_core.gradcheck import gradcheck
 from softmax_core.slices import batch_shape, from_slices, slice_length
 
@@ -37,6 +45,7 @@ __all__ = [
     "DEFAULT_SCALE",
     "UPSTREAM_KINDS",
     "PassRate",
+    "Point",
     "Tally",
     "pass_rate",
     "pass_rates",
@@ -131,6 +140,14 @@ class PassRate:
         return self.n_passed / self.n_inputs if self.n_inputs else math.nan
 
 
+class Point(NamedTuple):
+    """One sampled input: logits, upstream gradient, and a target or None."""
+
+    x: FloatArray
+    upstream: FloatArray
+    target: FloatArray | None
+
+
 def sample_point(
     shape: tuple[int, ...],
     axis: Axis,
@@ -138,56 +155,84 @@ def sample_point(
     upstream: str = "random",
     *,
     scale: float = DEFAULT_SCALE,
-) -> tuple[FloatArray, FloatArray]:
-    """Rebuild the input of one seed: logits x and upstream gradient g.
+    function: str = "softmax",
+    reduction: str = "mean",
+) -> Point:
+    """Rebuild the input of one seed: logits, upstream gradient, target.
 
     Parameters
     ----------
     shape : tuple of int
-        Shape of x and g.
+        Shape of x.
     axis : int, tuple of int or None
         The softmax axes (a shared g is the same along them in every slice).
     seed : int
-        Seed of ``np.random.default_rng``; x is drawn first, then g.
+        Seed of ``np.random.default_rng``; x is drawn first, then g, then
+        (cross-entropy) the class indices.
     upstream : {"random", "shared"}, default "random"
         How g is drawn (see the module docstring).
     scale : float, default DEFAULT_SCALE
         Standard deviation of x.
+    function : {"softmax", "log_softmax", "cross_entropy"}, default "softmax"
+        Sets the upstream's shape and whether a target is drawn.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Cross-entropy only: a number of upstream gradient, or one per slice.
 
     Returns
     -------
-    x, g : ndarray of shape `shape`, float64
+    Point
+        ``x`` of `shape` and ``upstream`` of gradcheck's upstream shape
+        (float64); ``target``: class indices of the batch shape for
+        cross-entropy, else None.
 
     Raises
     ------
     ValueError
-        If `upstream` is not a kind, `scale` is not finite and > 0, or the axis
-        does not fit `shape`.
+        If `upstream` is not a kind, `function` is unknown, `scale` is not
+        finite and > 0, or the axis does not fit `shape`.
 
     Examples
     --------
-    >>> x, g = sample_point((2, 3), 1, seed=7, upstream="shared")
-    >>> x.shape, bool((g[0] == g[1]).all())
-    ((2, 3), True)
+    >>> x, g, target = sample_point((2, 3), 1, seed=7, upstream="shared")
+    >>> x.shape, bool((g[0] == g[1]).all()), target
+    ((2, 3), True, None)
     """
     axes = normalize_axes(axis, shape, "sample_point")
     _check_kind(upstream, "sample_point")
+    if function not in FUNCTIONS:
+        names = ", ".join(map(repr, FUNCTIONS))
+        raise ValueError(
+            f"sample_point: function must be one of {names}; got {function!r}"
+        )
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"sample_point: scale must be finite and > 0; got {scale!r}")
     rng = np.random.default_rng(seed)
     x = scale * rng.standard_normal(shape)
-    if upstream == "random":
-        return x, rng.standard_normal(shape)
-    row = rng.standard_normal(slice_length(shape, axes))
-    rows = np.broadcast_to(row, batch_shape(shape, axes) + row.shape)
-    return x, from_slices(rows, shape, axes)
+    batch, n = batch_shape(shape, axes), slice_length(shape, axes)
+    if function != "cross_entropy":
+        if upstream == "random":
+            return Point(x, rng.standard_normal(shape), None)
+        rows = np.broadcast_to(rng.standard_normal(n), batch + (n,))
+        return Point(x, from_slices(rows, shape, axes), None)
+    # Cross-entropy: one upstream number for the reduced loss, one per slice
+    # for "none" (shared: the same number for every slice).
+    if reduction != "none":
+        g = np.asarray(rng.standard_normal())
+    elif upstream == "random":
+        g = rng.standard_normal(batch)
+    else:
+        g = np.full(batch, rng.standard_normal())
+    return Point(x, g, rng.integers(0, max(n, 1), batch).astype(np.float64))
 
 
 def pass_rate(
-    implementation: str | Implementation,
+    implementation: str | Implementation | LossImplementation,
     shape: tuple[int, ...],
     axis: Axis = -1,
     *,
+    function: str = "softmax",
+    target: ArrayLike | None = None,
+    reduction: str = "mean",
     n_inputs: int = DEFAULT_N_INPUTS,
     upstreams: tuple[str, ...] = UPSTREAM_KINDS,
     seed: int = 0,
@@ -203,14 +248,16 @@ def pass_rate(
     Parameters
     ----------
     implementation : str or object
-        A name from :data:`softmax_core.IMPLEMENTATIONS` or an object with
-        ``forward(x, axis)`` and ``backward(x, upstream, axis)``, as
-        :func:`softmax_core.gradcheck` takes it (a mask or a loss target goes
-        in through such an object).
+        A gallery name or an object, as :func:`softmax_core.gradcheck` takes
+        it for `function` (a mask goes in through such an object).
     shape : tuple of int
-        Shape of the sampled x and g; at least one entry.
+        Shape of the sampled logits; at least one entry.
     axis : int, tuple of int or None, default -1
         The softmax axes.
+    function, target, reduction
+        As :func:`softmax_core.gradcheck` takes them. Cross-entropy without a
+        `target` draws class indices for every input (:func:`sample_point`);
+        with one, every input uses it.
     n_inputs : int, default DEFAULT_N_INPUTS
         Inputs in all, split evenly between the kinds in `upstreams` (the
         first kinds get one more when it does not divide).
@@ -243,11 +290,12 @@ def pass_rate(
     -----
     The check itself is the pass rule of :func:`softmax_core.gradcheck`. The
     stale counter computes :math:`J_s^\top g_0` for every slice :math:`s`
-    instead of :math:`J_s^\top g_s`; since the null space of a softmax
-    Jacobian holds exactly the constant vectors, it is right exactly when
-    every :math:`g_s - g_0` is constant within its slice: always for a shared
-    g, and with probability 0 for a random g with two slices or more (up to
-    the check's tolerance, which admits a vanishing fraction).
+    instead of :math:`J_s^\top g_s`. A softmax Jacobian maps exactly the
+    constant vectors to 0, so it is right exactly when every :math:`g_s - g_0`
+    is constant within its slice (log-softmax: proportional to :math:`y_s`):
+    always for a shared g, and with probability 0 for a random g with two
+    slices or more (up to the check's tolerance, which admits a vanishing
+    fraction).
 
     Examples
     --------
@@ -258,20 +306,26 @@ def pass_rate(
     (0, 1, 2)
     """
     axes = normalize_axes(axis, shape, "pass_rate")
+    _check_function(function, "pass_rate")
     if math.prod(shape) == 0:
         raise ValueError(f"pass_rate: shape {shape} has no entries to sample")
     counts = _split(n_inputs, upstreams, seed)
+    check = partial(
+        gradcheck, axis=axis, implementation=implementation, function=function,
+        reduction=reduction, mode=mode, temperature=temperature, eps=eps,
+        rtol=rtol, atol=atol,
+    )  # fmt: skip
     name, tallies, first = "", [], seed
     for kind, count in zip(upstreams, counts, strict=True):
         seeds = tuple(range(first, first + count))
         first += count
         failing = []
         for s in seeds:
-            x, g = sample_point(shape, axis, s, kind, scale=scale)
-            report = gradcheck(
-                x, g, axis, implementation=implementation, mode=mode,
-                temperature=temperature, eps=eps, rtol=rtol, atol=atol, seed=s,
+            x, g, drawn = sample_point(
+                shape, axis, s, kind, scale=scale, function=function,
+                reduction=reduction,
             )  # fmt: skip
+            report = check(x, g, target=drawn if target is None else target, seed=s)
             name = report.implementation
             if not report.passed:
                 failing.append(s)
@@ -282,12 +336,14 @@ def pass_rate(
 def pass_rates(
     shape: tuple[int, ...],
     axis: Axis = -1,
-    implementations: tuple[str | Implementation, ...] | None = None,
+    implementations: tuple[str | Implementation | LossImplementation, ...]
+    | None = None,
     **options: Any,
 ) -> tuple[PassRate, ...]:
     """:func:`pass_rate` of several implementations on the same inputs.
 
-    `implementations` defaults to every gallery entry, in teaching order;
+    `implementations` defaults to every gallery entry that applies to the
+    function (``options["function"]``, default softmax), in teaching order;
     `options` are :func:`pass_rate`'s keyword arguments.
 
     Examples
@@ -296,8 +352,18 @@ def pass_rates(
     >>> [(r.implementation, r.rate) for r in rates]
     [('vectorized', 1.0), ('missing_diagonal', 0.0)]
     """
-    chosen = tuple(IMPLEMENTATIONS) if implementations is None else implementations
-    return tuple(pass_rate(impl, shape, axis, **options) for impl in chosen)
+    function = options.get("function", "softmax")
+    if implementations is None:
+        implementations = tuple(
+            name for name, e in IMPLEMENTATIONS.items() if function in e.functions
+        )
+    return tuple(pass_rate(impl, shape, axis, **options) for impl in implementations)
+
+
+def _check_function(function: str, func: str) -> None:
+    if function not in FUNCTIONS:
+        names = ", ".join(map(repr, FUNCTIONS))
+        raise ValueError(f"{func}: function must be one of {names}; got {function!r}")
 
 
 def _check_kind(upstream: str, func: str) -> None:

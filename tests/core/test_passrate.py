@@ -19,7 +19,8 @@ from softmax_core import (
 )
 from tests.strategies import axes_for, moved_slices, shapes
 
-CORRECT = [name for name, entry in IMPLEMENTATIONS.items() if entry.correct]
+SOFTMAX = [name for name, e in IMPLEMENTATIONS.items() if "softmax" in e.functions]
+CORRECT = [name for name in SOFTMAX if IMPLEMENTATIONS[name].variant("softmax").correct]
 FEW = settings(max_examples=20, deadline=None)
 # Shapes and axes with at least two slices, where the stale counter's first
 # slice differs from the others.
@@ -86,11 +87,57 @@ def test_unshifted_exp_fails_exactly_where_exp_overflows():
     assert 0.0 < rate.rate < 1.0
     for tally in rate.tallies:
         for seed in tally.seeds:
-            x, _ = sample_point(shape, 1, seed, tally.upstream, scale=scale)
+            x = sample_point(shape, 1, seed, tally.upstream, scale=scale).x
             if (x.max(axis=1) > 710).any():
                 assert seed in tally.failing_seeds
             elif np.abs(x).max() < 700:
                 assert seed not in tally.failing_seeds
+
+
+# --- log-softmax and cross-entropy --------------------------------------------
+
+
+def test_stale_counter_under_log_softmax_shows_the_same_split():
+    rate = pass_rate("stale_counter", (3, 4), 1, n_inputs=20, function="log_softmax")
+    assert (rate.tally("random").rate, rate.tally("shared").rate) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_entries(reduction):
+    options = {"function": "cross_entropy", "reduction": reduction, "n_inputs": 10}
+    assert pass_rate("vectorized", (3, 4), 1, **options).rate == 1.0
+    assert pass_rate("double_softmax", (3, 4), 1, **options).rate == 0.0
+    rates = pass_rates((3, 4), 1, **options)
+    assert [r.implementation for r in rates] == [
+        name for name, e in IMPLEMENTATIONS.items() if "cross_entropy" in e.functions
+    ]
+
+
+def test_missing_mean_fails_only_where_the_mean_divides():
+    # Forgetting 1/N is invisible with one slice (N = 1) or with reduction="sum".
+    ce = {"function": "cross_entropy", "n_inputs": 10}
+    assert pass_rate("missing_mean", (3, 4), 1, **ce).rate == 0.0
+    assert pass_rate("missing_mean", (1, 4), 1, **ce).rate == 1.0
+    assert pass_rate("missing_mean", (3, 4), 1, reduction="sum", **ce).rate == 1.0
+
+
+def test_cross_entropy_samples_and_a_given_target():
+    x, g, target = sample_point((3, 4), 1, 5, function="cross_entropy")
+    assert g.shape == () and target is not None and target.shape == (3,)
+    assert set(target.tolist()) <= {0.0, 1.0, 2.0, 3.0}
+    _, g_none, _ = sample_point(
+        (3, 4), 1, 5, "shared", function="cross_entropy", reduction="none"
+    )
+    assert g_none.shape == (3,) and len(set(g_none.tolist())) == 1
+    _, g_random, _ = sample_point((3, 4), 1, 5, function="cross_entropy",
+                                  reduction="none")  # fmt: skip
+    assert len(set(g_random.tolist())) == 3
+    fixed = pass_rate("vectorized", (3, 4), 1, function="cross_entropy",
+                      target=[0, 1, 3], n_inputs=4)  # fmt: skip
+    assert fixed.rate == 1.0
+    with pytest.raises(ValueError, match="target"):
+        pass_rate("vectorized", (3, 4), 1, function="cross_entropy",
+                  target=[0, 1, 9], n_inputs=2)  # fmt: skip
 
 
 # --- properties ---------------------------------------------------------------
@@ -122,8 +169,8 @@ def test_property_stale_counter_passes_every_shared_upstream(layout):
 @given(layouts(), st.sampled_from(["random", "shared"]))
 def test_property_shared_g_is_one_row_in_every_slice(layout, kind):
     shape, axis, seed = layout
-    x, g = sample_point(shape, axis, seed, kind)
-    assert x.shape == g.shape == shape
+    x, g, target = sample_point(shape, axis, seed, kind)
+    assert x.shape == g.shape == shape and target is None
     # Reference slicing with np.moveaxis, not softmax_core.slices.
     rows = moved_slices(g, axis)
     same = bool(np.all(rows == rows[(0,) * (rows.ndim - 1)]))
@@ -134,13 +181,13 @@ def test_property_shared_g_is_one_row_in_every_slice(layout, kind):
 
 
 @FEW
-@given(layouts(), st.sampled_from(list(IMPLEMENTATIONS)))
+@given(layouts(), st.sampled_from(SOFTMAX))
 def test_property_failing_seeds_are_the_inputs_gradcheck_fails(layout, name):
     shape, axis, seed = layout
     rate = pass_rate(name, shape, axis, n_inputs=4, seed=seed)
     for tally in rate.tallies:
         for s in tally.seeds:
-            x, g = sample_point(shape, axis, s, tally.upstream)
+            x, g, _ = sample_point(shape, axis, s, tally.upstream)
             passed = gradcheck(x, g, axis, implementation=name).passed
             assert passed == (s not in tally.failing_seeds)
 
@@ -149,8 +196,8 @@ def test_property_failing_seeds_are_the_inputs_gradcheck_fails(layout, name):
 
 
 def test_sample_point_is_seeded_and_scaled():
-    x1, g1 = sample_point((50, 40), 1, 3)
-    x2, g2 = sample_point((50, 40), 1, 3)
+    x1, g1, _ = sample_point((50, 40), 1, 3)
+    x2, g2, _ = sample_point((50, 40), 1, 3)
     np.testing.assert_array_equal(x1, x2)
     np.testing.assert_array_equal(g1, g2)
     assert not np.array_equal(x1, sample_point((50, 40), 1, 4)[0])
@@ -161,8 +208,8 @@ def test_sample_point_is_seeded_and_scaled():
 
 
 def test_random_and_shared_inputs_of_a_seed_share_x():
-    x_random, _ = sample_point((3, 4), 0, 11, "random")
-    x_shared, _ = sample_point((3, 4), 0, 11, "shared")
+    x_random = sample_point((3, 4), 0, 11, "random").x
+    x_shared = sample_point((3, 4), 0, 11, "shared").x
     np.testing.assert_array_equal(x_random, x_shared)
 
 
@@ -187,7 +234,7 @@ def test_objects_and_pass_rates_of_several_implementations():
         ("stale_counter", 0.5),
     ]
     every = pass_rates((2, 2), 1, n_inputs=2)
-    assert [r.implementation for r in every] == list(IMPLEMENTATIONS)
+    assert [r.implementation for r in every] == SOFTMAX
 
 
 def test_uneven_split_gives_the_first_kind_the_extra_input():
@@ -219,6 +266,8 @@ def test_tight_tolerances_reach_gradcheck():
         ({"implementation": "stale"}, ValueError, "unknown implementation 'stale'"),
         ({"scale": 0.0}, ValueError, "scale must be finite and > 0"),
         ({"temperature": -1.0}, ValueError, "temperature"),
+        ({"function": "relu"}, ValueError, "pass_rate: function must be one of"),
+        ({"implementation": "missing_mean"}, ValueError, "no softmax version"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, error, message):
