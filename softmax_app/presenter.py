@@ -23,6 +23,7 @@ __all__ = [
     "BIG_TEXT_CSS",
     "DEFAULT_PRESENTER_HIDE",
     "HIDEABLE",
+    "HIDE_PANEL_CSS",
     "PresenterOptions",
     "parse_hide",
     "parse_switch",
@@ -32,7 +33,7 @@ __all__ = [
 
 #: The parts a link may hide, with what each one is on the page.
 HIDEABLE: Mapping[str, str] = {
-    "panel": "the input panel in the sidebar",
+    "panel": "the sidebar: the input panel, the page list and Copy link",
     "code": "the Reproduce in code and Download sections",
     "explain": "the explanations (How it works, notes under the results)",
 }
@@ -54,6 +55,13 @@ BIG_TEXT_CSS = """<style>
 h1 { font-size: 3.2rem !important; }
 h2 { font-size: 2.4rem !important; }
 h3 { font-size: 1.9rem !important; }
+</style>"""
+
+#: Hides the sidebar (the input panel, the page list and Copy link) and its
+#: open/close control. The panel still runs, so every input stays as linked.
+HIDE_PANEL_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none; }
 </style>"""
 
 

@@ -53,7 +53,10 @@ def test_read_presenter_reports_what_it_cannot_use():
     hide_problem, big_problem = options.problems
     assert hide_problem.startswith("**hide** = 'panel,toolbar,menu': 'toolbar', 'menu'")
     assert "are not parts this page can hide, so they are shown" in hide_problem
-    assert "`panel` (the input panel in the sidebar)" in hide_problem
+    assert (
+        "`panel` (the sidebar: the input panel, the page list and Copy link)"
+        in hide_problem
+    )
     assert big_problem == (
         "**big** = 'huge' is not a switch: use big=1 (on) or big=0 (off). "
         "Showing normal text."
@@ -114,8 +117,14 @@ def test_property_presenter_link_round_trip(pairs, hide, big):
     assert any(i.startswith("hide=") for i in items) is bool(hide)
 
 
-def test_big_text_css_is_a_plain_style_block():
-    css = presenter.BIG_TEXT_CSS
+@pytest.mark.parametrize(
+    ("css", "rule"),
+    [
+        (presenter.BIG_TEXT_CSS, "font-size"),
+        (presenter.HIDE_PANEL_CSS, "display: none"),
+    ],
+)
+def test_css_constants_are_plain_style_blocks(css, rule):
     assert css.startswith("<style>") and css.endswith("</style>")
     assert css.count("<") == 2 and "script" not in css.lower()
-    assert "font-size" in css
+    assert rule in css
