@@ -108,12 +108,19 @@ def predict_mode() -> bool:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _pass_rate(
-    name: str, shape: tuple[int, ...], axes: tuple[int, ...], function: str, t: float
+    name: str,
+    shape: tuple[int, ...],
+    axes: tuple[int, ...],
+    function: str,
+    t: float,
+    scale: float = DEFAULT_SCALE,
 ) -> sc.PassRate:
-    # A loss reduced to one number has one upstream kind: both would be equal.
-    kinds = ("random",) if function == "cross_entropy" else UPSTREAM_KINDS
+    # A loss reduced to one number has one upstream kind (both would be
+    # equal), and so do large logits: they are about the forward pass.
+    one_kind = function == "cross_entropy" or scale != DEFAULT_SCALE
+    kinds = ("random",) if one_kind else UPSTREAM_KINDS
     return sc.pass_rate(
-        name, shape, axes, function=function, temperature=t,
+        name, shape, axes, function=function, temperature=t, scale=scale,
         n_inputs=PASS_RATE_INPUTS // 2 * len(kinds), upstreams=kinds,
     )  # fmt: skip
 
@@ -193,10 +200,11 @@ def quiz_section(inputs: Inputs) -> None:
                 show = st.success if feedback.correct else st.error
                 show(feedback.message)
     st.caption(
-        f"Labels are shuffled from x, so one link gives one order. Pass rates: "
-        f"{PASS_RATE_INPUTS} seeded inputs, x ~ {DEFAULT_SCALE:g}·N(0, 1) "
-        "of this shape; g ~ N(0, 1) per entry, or one N(0, 1) row shared by every "
-        "slice."
+        "Labels are shuffled from x, so one link gives one order. Pass rates: "
+        "seeded random inputs of this shape, logits x ~ "
+        f"{DEFAULT_SCALE:g}·N(0, 1) (large: {quiz.LARGE_SCALE:g}·N(0, 1)), upstream "
+        "gradients N(0, 1)"
+        + (", class targets uniform." if inputs.function == "cross_entropy" else ".")
     )
 
 

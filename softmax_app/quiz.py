@@ -35,6 +35,8 @@ __all__ = [
 SHOWN_SLICES = 6
 #: A slice whose worst |analytic − numeric| is at most this counts as agreeing.
 AGREE = 1e-6
+#: Logit scale of the "large" pass rate: past exp's overflow (~709) often.
+LARGE_SCALE = 500.0
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,34 @@ class Signature:
         return "first only" if agree[0] and not any(agree[1:]) else "some"
 
 
-def signature(report: sc.GradcheckReport, rate: sc.PassRate) -> Signature:
-    """Return the signature of one implementation: its check here and its pass rates."""
+def signature(
+    report: sc.GradcheckReport,
+    rate: sc.PassRate,
+    *,
+    large: sc.PassRate | None = None,
+) -> Signature:
+    """Return the signature of one implementation: its check here and its pass rates.
+
+    `large`, a pass rate at logit scale :data:`LARGE_SCALE`, adds its random-g
+    tally as the kind ``"large"``.
+    """
     errors = None
     shape: tuple[int, ...] = ()
     if report.slice_max_error is not None:
         errors = tuple(float(e) for e in np.ravel(report.slice_max_error))
         shape = tuple(np.shape(report.slice_max_error))
     rates = tuple((t.upstream, t.n_passed, t.n_inputs) for t in rate.tallies)
+    if large is not None:
+        big = large.tally("random")
+        rates += (("large", big.n_passed, big.n_inputs),)
     return Signature(report.passed, report.norm_rel_error, errors, shape, rates)
 
 
 _KIND_WORDS = {
     "random": "a random upstream gradient (every slice its own)",
     "shared": "one upstream gradient shared by every slice",
+    "large": f"logits {LARGE_SCALE:g}·N(0, 1), far larger, and a random upstream "
+    "gradient",
 }
 
 

@@ -185,6 +185,28 @@ def test_bad_label_and_guess():
         quiz.check_answer(q, "Implementation A", "wrong_axis")
 
 
+def test_large_logits_tell_the_unshifted_exp_from_a_correct_pass():
+    # Scale 500 puts a logit past exp's overflow at ~709.78 in many inputs.
+    def sig(name: str) -> quiz.Signature:
+        return quiz.signature(
+            sc.gradcheck(CLASSIC_X, CLASSIC_G, 1, implementation=name),
+            sc.pass_rate(name, (2, 2), 1, n_inputs=20),
+            large=sc.pass_rate(name, (2, 2), 1, n_inputs=20, scale=quiz.LARGE_SCALE,
+                               upstreams=("random",)),
+        )  # fmt: skip
+
+    unshifted, correct = sig("unshifted_exp"), sig("vectorized")
+    assert correct.rates[-1] == ("large", 20, 20)
+    kind, passed, total = unshifted.rates[-1]
+    assert kind == "large" and total == 20 and 0 < passed < 20
+    assert "with logits 500·N(0, 1), far larger" in quiz.describe(unshifted)[-1]
+    q = quiz.make_quiz(0)
+    label = q.labels[q.names.index("unshifted_exp")]
+    sigs = {"unshifted_exp": unshifted, "vectorized": correct}
+    fb = quiz.check_answer(q, label, "vectorized", sigs)
+    assert not fb.look_alike and "far larger" in fb.message
+
+
 def test_signature_in_directional_mode_has_no_slices():
     report = sc.gradcheck(CLASSIC_X, CLASSIC_G, 1, mode="directional")
     sig = quiz.signature(report, sc.pass_rate("vectorized", (2, 2), 1, n_inputs=2))
