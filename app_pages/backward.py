@@ -201,9 +201,12 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
             )
 
 
-def loss_steps(steps: losses.SliceSteps) -> None:
+def loss_steps(
+    steps: sc.LogSoftmaxVjpSteps | sc.CrossEntropySteps, n_mean: int
+) -> None:
     """Log-softmax's or cross-entropy's steps for one slice, with the numbers."""
-    for sentence, tex in losslatex.steps_latex(steps, 6 if steps.y.size <= 4 else 4):
+    digits = 6 if steps.y.size <= 4 else 4
+    for sentence, tex in losslatex.steps_latex(steps, digits, n_mean):
         if sentence:
             st.markdown(sentence)
         st.latex(tex)
@@ -319,9 +322,9 @@ if y is not None and dx is not None:
     note = masking.fully_masked_note(mask, axes)
     if note:
         st.info(note, icon="🕳️")
+    n_mean = losses.n_mean(x, axes, t, mask) if function == "cross_entropy" else 1
     if function == "cross_entropy" and target is not None:
-        loss = losses.cross_entropy(x, target, axes, t, mask)
-        n_mean = losses.n_targets(target, axes)
+        loss = losses.loss(x, target, axes, t, mask)
         st.metric("loss L = −Σ t ⊙ log y / N (mean cross-entropy)", f"{loss:.8f}")
         st.caption(f"N = {n_mean}: the mean is over the slices with a target.")
     if function == "softmax":
@@ -350,24 +353,33 @@ if y is not None and dx is not None:
     if n <= MAX_STEPS_N and function == "softmax":
         steps = compute.vjp_steps(y_slice, g_slice, t)
     elif n <= MAX_STEPS_N:
+        # log-softmax's steps start from log y, cross-entropy's from the logits.
+        source = (
+            x if function == "cross_entropy" else compute.log_forward(x, axes, t, mask)
+        )
         other = compute.slice_steps(
             function,
-            y_slice,
+            arrayview.slice_at(source, axes, index),
             g_slice,
             t,
             kept,
             None if target is None else arrayview.slice_at(target, axes, index),
-            1 if target is None else max(losses.n_targets(target, axes), 1),
+            n_mean,
         )
-    jacobian = steps.jacobian if steps is not None else None
-    jacobian = other.jacobian if other is not None else jacobian
+    jacobian = None if steps is None else steps.jacobian
+    if isinstance(other, sc.LogSoftmaxVjpSteps):
+        jacobian = other.jacobian
+    elif other is not None:  # cross-entropy goes through log-softmax's Jacobian
+        jacobian = sc.slice_jacobians(
+            other.log_y, 0, temperature=t, function="log_softmax", where=kept
+        )
     jacobian_of_slice(inputs, jacobian, y_slice, expr, kept)
     if stack is not None:
         small_multiples(inputs, y, stack)
     gradient_views(inputs, dx)
     if other is not None:
         st.subheader(f"Step by step for {expr}")
-        loss_steps(other)
+        loss_steps(other, n_mean)
     else:
         step_by_step(inputs, steps, expr)
     tangent_section(inputs, dx)

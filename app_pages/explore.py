@@ -97,8 +97,8 @@ def function_output(inputs: Inputs, y: np.ndarray) -> None:
             kv = arrayview.view_2d(mask, rows, cols, index)[:MAX_VIEW, :MAX_VIEW]
         views.array_table(view, caption="log_softmax(x / T)", kept=kv)
     elif inputs.function == "cross_entropy" and inputs.target is not None:
-        loss = losses.cross_entropy(x, inputs.target, axes, t, mask)
-        n = losses.n_targets(inputs.target, axes)
+        loss = losses.loss(x, inputs.target, axes, t, mask)
+        n = losses.n_mean(x, axes, t, mask)
         st.subheader("f = cross_entropy: the loss")
         st.metric("mean cross-entropy −Σ t ⊙ log y / N", f"{loss:.8f}")
         st.caption(

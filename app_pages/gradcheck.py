@@ -1,5 +1,7 @@
 """Gradcheck: numeric against analytic gradients, and the gallery of planted bugs."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,7 +12,9 @@ from softmax_app import (
     checksettings,
     compute,
     links,
+    maskedcheck,
     masking,
+    notebook,
     panel,
     rounding,
     urlstate,
@@ -27,9 +31,6 @@ from softmax_core.slices import normalize_axes
 from softmax_core.steps import FINE_REL_ERROR, WRONG_REL_ERROR, worst_slices
 
 DEFAULT_IMPL = "vectorized"
-# The gallery entries this page checks with f = softmax (an entry lists the
-# functions it applies to; double_softmax and missing_mean are cross-entropy's).
-SOFTMAX_ENTRIES = sc.implementations_for("softmax")
 #: The chosen implementation survives visits to other pages here (a widget's
 #: own state is dropped while its page is not shown).
 _KEEP = "_gradcheck_impl"
@@ -39,6 +40,18 @@ MAX_VIEW = 100
 WORST_ROWS = 20
 #: Why the link's ``impl`` could not be used, until the picker shows it.
 _IMPL_PROBLEM = "_gradcheck_impl_problem"
+#: The core's backward pass of each function, shown in "How it works".
+REFERENCE = {
+    "softmax": "softmax_vjp",
+    "log_softmax": "log_softmax_vjp",
+    "cross_entropy": "cross_entropy_grad",
+}
+#: The loss whose central differences the check takes, per function.
+LOSS = {
+    "softmax": "L = Σ g ⊙ softmax(x)",
+    "log_softmax": "L = Σ g ⊙ log_softmax(x)",
+    "cross_entropy": "the mean cross-entropy L = −Σ t ⊙ log softmax(x) / N",
+}
 
 MODE_HELP = {
     "sliced": "perturbs position k of every slice at once: 2n forward passes",
@@ -47,9 +60,16 @@ MODE_HELP = {
 }
 
 
-def _load_example(x_text: str, axis_text: str, g_text: str, impl: str) -> None:
-    """Button callback: load an example (x, axis, T = 1, g) and pick `impl`."""
-    panel.load(x_text, axis_text, 1.0, g_text)
+def _load_example(
+    x_text: str,
+    axis_text: str,
+    g_text: str,
+    impl: str,
+    function: str = "softmax",
+    target_text: str = "argmax",
+) -> None:
+    """Button callback: load an example (x, axis, T = 1, g, f, target), pick `impl`."""
+    panel.load(x_text, axis_text, 1.0, g_text, f=function, target=target_text)
     st.session_state["impl"] = impl
     st.session_state[_KEEP] = impl
 
@@ -58,23 +78,31 @@ def _set_upstream(g_text: str) -> None:
     st.session_state["g"] = g_text
 
 
-def _entry_args(entry: sc.GalleryEntry) -> tuple[str, str, str, str]:
-    """The callback arguments that load a gallery entry's own example."""
-    x = np.asarray(entry.x, dtype=np.float64)
-    axis_text = format_axis(normalize_axes(entry.axis, x.shape, "gallery"), x.ndim)
+def example_args(name: str, variant: sc.Variant) -> tuple[str, ...]:
+    """The callback arguments that load a variant's documented example.
+
+    Softmax and log-softmax examples set g; cross-entropy's set the target
+    (and leave g at its default: the loss has no upstream gradient to type).
+    """
+    x = np.asarray(variant.x, dtype=np.float64)
+    axis_text = format_axis(normalize_axes(variant.axis, x.shape, "gallery"), x.ndim)
+    g_text, target_text = "onehot", "argmax"
+    if variant.function == "cross_entropy":
+        target_text = json.dumps(variant.target)
+    else:
+        g = np.asarray(variant.upstream, dtype=np.float64)
+        g_text = format_array(g).replace("\n", "")
     # One line each, so a shared link carries no newlines.
-    return (
-        format_array(x).replace("\n", ""),
-        axis_text,
-        format_array(np.asarray(entry.upstream, dtype=np.float64)).replace("\n", ""),
-        entry.name,
-    )
+    x_text = format_array(x).replace("\n", "")
+    return (x_text, axis_text, g_text, name, variant.function, target_text)
 
 
 def _expected(symptom: str) -> str:
     """'PASS: ...' -> 'passes — ...', so only the live verdict says PASS or FAIL."""
     word, _, rest = symptom.partition(":")
     verb = {"PASS": "passes", "FAIL": "fails"}.get(word.strip())
+    if verb is None and symptom.startswith("PASS, "):
+        verb, rest = "passes", symptom[len("PASS, ") :]
     return f"the check {verb} — {rest.strip()}" if verb else symptom
 
 
@@ -83,61 +111,92 @@ def read_impl_link() -> str | None:
 
     Runs before the panel's inputs are checked, so a bad ``impl`` is reported
     even when a bad input stops the page. Returns why the link's value cannot
-    be used (the picker then shows the default), or None.
+    be used (the picker then shows the default), or None. Whether the entry
+    has a version for the panel's function is checked by the picker.
     """
     wanted = urlstate.incoming("impl")
     if wanted is None:
         return None
-    if wanted in SOFTMAX_ENTRIES:
+    if wanted in sc.IMPLEMENTATIONS:
         st.session_state["impl"] = st.session_state[_KEEP] = wanted
         return None
     st.session_state["impl"] = st.session_state[_KEEP] = DEFAULT_IMPL
-    names = ", ".join(f"`{name}`" for name in SOFTMAX_ENTRIES)
+    names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
     return (
         f"**impl** = {wanted!r} is not an implementation; valid names are "
         f"{names}. Showing `{DEFAULT_IMPL}` instead."
     )
 
 
-def choose_implementation() -> str:
-    """The implementation picker, mirrored to the URL's ``impl``.
+def _not_for(name: str, function: str) -> str:
+    """Why entry `name` cannot be checked as `function`, and what is instead."""
+    applies = ", ".join(sc.IMPLEMENTATIONS[name].functions)
+    names = ", ".join(f"`{n}`" for n in sc.implementations_for(function))
+    return (
+        f"**impl** = {name!r} has no {function} version (it applies to "
+        f"{applies}); the {function} entries are {names}. Showing "
+        f"`{DEFAULT_IMPL}` instead."
+    )
 
-    Says beside it, once, why the link's ``impl`` was not used.
+
+def choose_implementation(function: str) -> str:
+    """The picker of `function`'s gallery entries, mirrored to the URL's ``impl``.
+
+    Says beside it, once, why the link's (or the kept) ``impl`` was not used.
     """
-    if st.session_state.get("impl") not in SOFTMAX_ENTRIES:
-        st.session_state["impl"] = st.session_state.get(_KEEP, DEFAULT_IMPL)
+    entries = sc.implementations_for(function)
+    wanted = st.session_state.get("impl") or st.session_state.get(_KEEP)
     problem = st.session_state.pop(_IMPL_PROBLEM, None)
+    if wanted not in entries:
+        if wanted in sc.IMPLEMENTATIONS and problem is None:
+            problem = _not_for(str(wanted), function)
+        st.session_state["impl"] = DEFAULT_IMPL
     if problem:
         st.error(problem)
     impl = st.selectbox(
-        "Implementation under test",
-        list(SOFTMAX_ENTRIES),
+        f"Implementation under test ({function})",
+        list(entries),
         key="impl",
-        format_func=lambda name: f"{name}: {SOFTMAX_ENTRIES[name].title}",
+        format_func=lambda name: f"{name}: {entries[name].title}",
     )
     st.session_state[_KEEP] = impl
     urlstate.publish("impl", impl, DEFAULT_IMPL)
     return str(impl)
 
 
-def gallery() -> None:
-    """Each planted bug's documented example, with a button that loads it."""
-    with st.expander("The bug gallery: load a planted bug's own example"):
-        for entry in SOFTMAX_ENTRIES.values():
-            if entry.correct:
-                continue
-            expected = _expected(entry.symptom)
-            st.markdown(f"**{entry.title}** (`{entry.name}`): {expected}")
-            st.caption(
-                f"x = {np.asarray(entry.x).tolist()}, axis = {entry.axis}, "
-                f"g = {np.asarray(entry.upstream).tolist()}"
-            )
+def _example_caption(variant: sc.Variant) -> str:
+    x = f"x = {np.asarray(variant.x).tolist()}, axis = {variant.axis}"
+    if variant.function == "cross_entropy":
+        return f"{x}, target = {variant.target} (mean over the slices)"
+    return f"{x}, g = {np.asarray(variant.upstream).tolist()}"
+
+
+def gallery(function: str) -> None:
+    """`function`'s gallery entries, each with its example and a button to load it."""
+    entries = sc.implementations_for(function)
+    with st.expander(f"The bug gallery for f = {function}: load an entry's example"):
+        st.caption(
+            "Each button loads the entry's own example into the panel (x, axis, "
+            + ("target" if function == "cross_entropy" else "g")
+            + f", T = 1, f = {function}) and picks the entry."
+        )
+        for name, entry in entries.items():
+            variant = entry.variant(function)
+            st.markdown(f"**{entry.title}** (`{name}`): {_expected(variant.symptom)}")
+            st.caption(_example_caption(variant))
             st.button(
-                f"Load the {entry.name} example",
-                key=f"gallery-{entry.name}",
+                f"Load the {name} example",
+                key=f"gallery-{function}-{name}",
                 on_click=_load_example,
-                args=_entry_args(entry),
+                args=example_args(name, variant),
             )
+
+
+def refusal(inputs: Inputs, mode: str, impl: str) -> str | None:
+    """Why `mode` is not offered for this input: too slow, or wrong under a mask."""
+    return compute.gradcheck_refusal(
+        inputs.x.shape, inputs.axes, mode, impl
+    ) or maskedcheck.sliced_refusal(inputs.function, inputs.mask, inputs.axes, mode)
 
 
 def _setting_slider(column, label, name, options, help_text):  # type: ignore[no-untyped-def]
@@ -162,14 +221,13 @@ def _setting_slider(column, label, name, options, help_text):  # type: ignore[no
 
 def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, object]:
     """Mode, step and tolerances, mirrored to the link; too slow modes left out."""
-    shape, axes = inputs.x.shape, inputs.axes
-    modes = [m for m in MODES if compute.gradcheck_refusal(shape, axes, m, "") is None]
+    modes = [m for m in MODES if refusal(inputs, m, "") is None]
     problem = urlstate.seed_widget("mode", "gc_mode", checksettings.read_mode)
     if problem is None and st.session_state.get("gc_mode") not in (None, *modes):
         wanted = st.session_state["gc_mode"]
         problem = (
             f"**mode** = {wanted!r} is not offered for this input: "
-            f"{compute.gradcheck_refusal(shape, axes, wanted, '')}"
+            f"{refusal(inputs, wanted, '')}"
         )
     if st.session_state.get("gc_mode") not in modes:
         st.session_state["gc_mode"] = modes[0]
@@ -185,10 +243,7 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         left.error(f"{problem}. Using {mode}.")
     urlstate.publish("mode", str(mode), checksettings.DEFAULT_MODE)
     for missing in (m for m in MODES if m not in modes):
-        left.caption(
-            f"*{missing}* is not offered: "
-            f"{compute.gradcheck_refusal(shape, axes, missing, '')}"
-        )
+        left.caption(f"*{missing}* is not offered: {refusal(inputs, missing, '')}")
     eps = _setting_slider(
         mid,
         "Step eps",
@@ -215,6 +270,14 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         "torch.autograd.gradcheck for float64.",
     )
     return str(mode), eps, rtol, atol
+
+
+def upstream_scale(inputs: Inputs) -> np.ndarray:
+    """What weighs the outputs in L, for the rounding rules: g, or for the mean
+    cross-entropy −t/N, whose entries are at most 1 (ones bound it)."""
+    if inputs.function == "cross_entropy":
+        return np.ones_like(inputs.x)
+    return inputs.upstream
 
 
 def verdict(report: sc.GradcheckReport, upstream: np.ndarray) -> None:
@@ -254,7 +317,7 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
             figures.direction_bars(
                 report.directional_analytic,
                 report.directional_numeric,
-                zero_tol=rounding.gradcheck_zero_tols(report, inputs.upstream),
+                zero_tol=rounding.gradcheck_zero_tols(report, upstream_scale(inputs)),
             ),
             key="gradcheck-directions",
         )
@@ -275,7 +338,7 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
             f"x is {x.ndim}-D: pick the two dims to show and an index for the rest."
         )
     rows, cols, index = arrayview.pick_view(x.shape, key="gradcheck-view", param="view")
-    tol_a, tol_n = rounding.gradcheck_zero_tols(report, inputs.upstream)
+    tol_a, tol_n = rounding.gradcheck_zero_tols(report, upstream_scale(inputs))
     panels = [
         ("analytic (backward pass)", report.analytic, "signed", tol_a),
         ("numeric (finite differences)", report.numeric, "signed", tol_n),
@@ -339,15 +402,19 @@ def all_ones_lesson(inputs: Inputs) -> None:
         "Only an upstream gradient that differs between slices exposes it." + now,
         icon="💡",
     )
-    st.button("Try it: set g = ones", on_click=_set_upstream, args=("ones",))
+    # The button sits in the check's fragment, but g is the panel's: the
+    # callback sets it, then the whole page reruns to read it.
+    if st.button("Try it: set g = ones", on_click=_set_upstream, args=("ones",)):
+        st.rerun()
 
 
 st.title("Gradcheck: numeric vs analytic gradients")
 st.markdown(
     "A gradient check compares a backward pass (the analytic gradient a) with "
-    "central finite differences of the loss L = Σ g ⊙ softmax(x) (the numeric "
-    "gradient n). Pick an implementation, correct or with a planted bug, and see "
-    "whether the check catches it."
+    "central finite differences of the loss (the numeric gradient n): "
+    "L = Σ g ⊙ softmax(x), L = Σ g ⊙ log_softmax(x), or the mean cross-entropy, "
+    "as f in the panel says. Pick an implementation, correct or with a planted "
+    "bug, and see whether the check catches it."
 )
 
 impl_problem = read_impl_link()
@@ -356,7 +423,7 @@ if impl_problem and panel.problems():
 elif impl_problem:
     st.session_state[_IMPL_PROBLEM] = impl_problem
 inputs = current_inputs()
-if inputs.g_note:
+if inputs.g_note and inputs.function != "cross_entropy":
     st.info(inputs.g_note, icon="↪️")
 classic = (PRESETS["classic"][0], "1", "[[1, 0], [0, 1]]", "stale_counter")
 st.button(
@@ -364,93 +431,119 @@ st.button(
     on_click=_load_example,
     args=classic,
     type="primary",
-    help="x = [[1, 2], [3, 4]], axis = 1, g = [[1, 0], [0, 1]], impl = stale_counter",
+    help="x = [[1, 2], [3, 4]], axis = 1, g = [[1, 0], [0, 1]], f = softmax, "
+    "impl = stale_counter",
 )
 # The gallery's buttons change the shared panel, so they stay outside the
 # fragment (a button inside one reruns only the fragment, not the panel).
-gallery()
+gallery(inputs.function)
+
+
+def what_is_checked(inputs: Inputs, impl: str) -> None:
+    """Say which loss is differentiated, with which target or mask."""
+    if inputs.function == "cross_entropy":
+        st.caption(
+            f"f = cross_entropy: L is {LOSS['cross_entropy']} against target "
+            f"`{inputs.target_text}`, over the N slices that take part; the "
+            "check's upstream gradient is 1 and the panel's g is not used."
+        )
+    else:
+        st.caption(f"f = {inputs.function}: L is {LOSS[inputs.function]}.")
+    if inputs.mask is not None:
+        st.caption(
+            f"mask `{inputs.mask_text}`: the core's gradcheck takes no mask, so "
+            f"`{impl}` is wrapped the way attention code applies one: masked "
+            "logits are set to −inf before its code sees them, masked outputs "
+            "and their upstream gradient are left out of L, and its gradient "
+            "there is taken as 0. The finite differences check the unmasked "
+            "entries. " + masking.fully_masked_note(inputs.mask, inputs.axes)
+        )
+
+
+def run_check(
+    inputs: Inputs, impl: str, mode: str, settings: tuple[float | None, ...]
+) -> sc.GradcheckReport | None:
+    """The check, or None with the reason on the page (too slow, or refused)."""
+    why_not = refusal(inputs, mode, impl)
+    if why_not:
+        st.warning(why_not)
+        return None
+    try:
+        with st.spinner(f"Running the {mode} check of {impl}…"):
+            return compute.run_gradcheck(
+                inputs.x,
+                inputs.upstream,
+                inputs.axes,
+                impl,
+                mode,
+                inputs.temperature,
+                *settings,
+                inputs.mask,
+                inputs.function,
+                inputs.target,
+            )
+    except (ValueError, TypeError) as exc:
+        st.error(f"The gradient check could not run on this input: {exc}")
+        return None
+
+
+def check_call(inputs: Inputs, impl: str, mode: str, settings: str) -> str:
+    """The ``sc.gradcheck`` call this page makes, as a learner would type it."""
+    cross_entropy = inputs.function == "cross_entropy"
+    call = (
+        f"sc.gradcheck(x, {'1.0' if cross_entropy else 'g'}, "
+        f"axis={inputs.axis_arg!r}, function={inputs.function!r}, "
+        + ("target=t, " if cross_entropy else "")
+        + f"implementation={impl!r}, mode={mode!r}, "
+        f"temperature={inputs.temperature:g}"
+        + (f", {settings}" if settings else "")
+        + ")"
+    )
+    wrapped = (
+        " with the implementation wrapped for the mask (`softmax_app.maskedcheck`)"
+        if inputs.mask is not None
+        else ""
+    )
+    return (
+        f"This page's check: `{call}`{wrapped}. The NumPy code below checks the "
+        "correct backward pass of the same loss the same way, with central "
+        "differences one element at a time."
+    )
 
 
 @st.fragment
 def check_section(inputs: Inputs) -> None:
     """Implementation, settings and the check: reruns alone when they change."""
-    if inputs.function == "softmax":
-        impl = choose_implementation()
-    else:
-        impl = st.session_state.get(_KEEP, DEFAULT_IMPL)
-        st.info(
-            f"**f = {inputs.function}**: this checks the core's own "
-            f"{inputs.function} backward pass (log_softmax_vjp"
-            + (
-                ", with upstream gradient −t/N"
-                if inputs.function == "cross_entropy"
-                else ""
-            )
-            + ") against central differences of "
-            + (
-                "the mean loss L."
-                if inputs.function == "cross_entropy"
-                else "L = Σ g ⊙ log_softmax(x)."
-            )
-            + " The gallery's planted bugs are softmax backward passes: pick "
-            "f = softmax in the panel to check them.",
-            icon="🧪",
-        )
-    entry = SOFTMAX_ENTRIES[impl]
-    if inputs.function == "softmax":
-        st.markdown(f"**{entry.title}.** {entry.explanation}")
-    if inputs.mask is not None:
-        st.caption(
-            f"mask `{inputs.mask_text}`: masked logits are set to −inf before the "
-            "implementation sees them and its gradient there is taken as 0; the "
-            "finite differences check the unmasked entries. "
-            + masking.fully_masked_note(inputs.mask, inputs.axes)
-        )
+    impl = choose_implementation(inputs.function)
+    entry = sc.IMPLEMENTATIONS[impl]
+    variant = entry.variant(inputs.function)
+    st.markdown(f"**{entry.title}.** {entry.explanation}")
+    what_is_checked(inputs, impl)
     mode, eps, rtol, atol = choose_settings(inputs, impl)
     eps_v, rtol_v, atol_v = (
         None if v == AUTO else float(v)  # type: ignore[arg-type]
         for v in (eps, rtol, atol)
     )
-
-    report = None
-    refusal = compute.gradcheck_refusal(inputs.x.shape, inputs.axes, mode, impl)
-    if refusal:
-        st.warning(refusal)
-    else:
-        try:
-            with st.spinner(f"Running the {mode} check of {impl}…"):
-                report = compute.run_gradcheck(
-                    inputs.x,
-                    inputs.upstream,
-                    inputs.axes,
-                    impl,
-                    mode,
-                    inputs.temperature,
-                    eps_v,
-                    rtol_v,
-                    atol_v,
-                    inputs.mask,
-                    inputs.function,
-                    inputs.target,
-                )
-        except (ValueError, TypeError) as exc:
-            st.error(f"The gradient check could not run on this input: {exc}")
-
+    report = run_check(inputs, impl, mode, (eps_v, rtol_v, atol_v))
     if report is not None:
-        verdict(report, inputs.upstream)
+        verdict(report, upstream_scale(inputs))
+        if inputs.function == "softmax":
+            all_ones_lesson(inputs)  # next to the verdict it explains
         gradient_maps(inputs, report)
         slice_table(inputs, report)
 
+    reference = REFERENCE[inputs.function]
     views.how_it_works(
         "gradcheck",
-        entry.backward,
-        "softmax_vjp",
-        "slice_jacobians",
+        variant.backward,
+        reference,
         intro=(
-            f"`gradcheck` runs `{impl}`'s backward pass and central differences of "
-            "its forward pass: `steps` picks each entry's step and `sliced` moves "
-            "entry k of every slice at once (2n forward passes). The reference VJP "
-            "is `softmax_vjp`; the Jacobians come from `slice_jacobians`."
+            f"`gradcheck(function={inputs.function!r})` runs `{impl}`'s "
+            f"{'gradient' if inputs.function == 'cross_entropy' else 'backward pass'}"
+            " and central differences of its "
+            f"{'loss' if inputs.function == 'cross_entropy' else 'forward pass'}: "
+            "`steps` picks each entry's step and `sliced` moves entry k of every "
+            f"slice at once (2n evaluations). The core's own is `{reference}`."
         ),
     )
     results = {}
@@ -466,19 +559,14 @@ def check_section(inputs: Inputs) -> None:
     views.reproduce_in_code(
         inputs,
         results,
-        note=(
-            f"This page's check: `sc.gradcheck(x, g, axis={inputs.axis_arg!r}, "
-            f"implementation={impl!r}, mode={mode!r}, "
-            f"temperature={inputs.temperature:g}"
-            + (f", {settings}" if settings else "")
-            + ")`. The code below checks the correct backward pass the same way."
-        ),
-        check=Check(impl, entry.correct, eps_v, rtol_v, atol_v),
+        note=check_call(inputs, impl, mode, settings),
+        check=Check(impl, variant.correct, eps_v, rtol_v, atol_v),
     )
+    if report is not None:
+        notebook.notebook_download(inputs, implementation=impl)
     # impl, mode, eps, rtol and atol are in the link: the box shows the new one
     # after each rerun of this fragment.
     links.share_box()
 
 
 check_section(inputs)
-all_ones_lesson(inputs)

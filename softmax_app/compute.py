@@ -33,9 +33,9 @@ import streamlit as st
 from numpy.typing import NDArray
 
 import softmax_core as sc
-from softmax_app import losses
+from softmax_app import losses, maskedcheck
 from softmax_app.inputs import FloatArray
-from softmax_app.masking import BoolArray, MaskedImplementation
+from softmax_app.masking import BoolArray
 
 if TYPE_CHECKING:
     # What st.cache_data returns (it has .clear()); not exported more publicly.
@@ -313,25 +313,27 @@ def run_gradcheck(
     function: str = "softmax",
     target: FloatArray | None = None,
 ) -> sc.GradcheckReport:
-    """sc.gradcheck, dropping numeric Jacobians larger than KEEP_JACOBIANS_BYTES.
+    """sc.gradcheck of a gallery entry's `function` version.
 
-    softmax checks the gallery's `implementation` (under a mask, through
-    :class:`masking.MaskedImplementation`); log-softmax and cross-entropy
-    check the core's own backward pass (:class:`losses.CoreImplementation`;
-    cross-entropy with upstream ones, so L is the loss).
+    Numeric Jacobians larger than KEEP_JACOBIANS_BYTES are dropped. The
+    cross-entropy is the mean, checked with upstream gradient 1 (so L is the
+    loss). The core's gradcheck takes no mask: under one, the entry's code is
+    wrapped by :func:`maskedcheck.masked_implementation`.
     """
     impl: Any = implementation
-    if function != "softmax":
-        impl = losses.CoreImplementation(function, mask, target)
-        if function == "cross_entropy":
-            upstream = np.ones_like(x)
-    elif mask is not None:
-        entry = sc.IMPLEMENTATIONS[implementation]
-        impl = MaskedImplementation(entry, mask, implementation)
+    if function != "cross_entropy":
+        target = None
+    if mask is not None:
+        impl = maskedcheck.masked_implementation(implementation, function, mask)
+        if target is not None:
+            target = maskedcheck.checkable_target(target, mask, axes)
     report = sc.gradcheck(
         x,
-        upstream,
+        1.0 if function == "cross_entropy" else upstream,
         axes,
+        function=function,
+        target=target,
+        reduction="mean",
         implementation=impl,
         mode=mode,
         temperature=temperature,
@@ -348,23 +350,31 @@ def run_gradcheck(
 @_cache("slice_steps", max_entries=64)
 def slice_steps(
     function: str,
-    y_slice: FloatArray,
+    slice_in: FloatArray,
     g_slice: FloatArray,
     temperature: float,
     mask_slice: BoolArray | None,
     target_slice: FloatArray | None,
     n_mean: int,
-) -> losses.SliceSteps:
-    """One slice's backward pass written out (:func:`losses.slice_steps`)."""
-    return losses.slice_steps(
-        function,
-        y_slice,
-        g_slice,
-        temperature,
-        mask_slice,
-        target=target_slice,
-        n_mean=n_mean,
-    )
+) -> sc.LogSoftmaxVjpSteps | sc.CrossEntropySteps:
+    """One slice's backward pass written out by the core.
+
+    log_softmax: :func:`softmax_core.log_softmax_vjp_steps` of the slice's
+    log-probabilities `slice_in` and upstream gradient `g_slice`;
+    cross_entropy: :func:`softmax_core.cross_entropy_steps` of its logits
+    `slice_in` and target, weighted ``1 / n_mean`` (the mean over N slices).
+    """
+    if function == "cross_entropy":
+        if target_slice is None:
+            raise ValueError("cross_entropy needs a target")
+        return sc.cross_entropy_steps(
+            slice_in,
+            target_slice,
+            temperature,
+            weight=1.0 / max(n_mean, 1),
+            where=mask_slice,
+        )
+    return sc.log_softmax_vjp_steps(slice_in, g_slice, temperature, where=mask_slice)
 
 
 @_cache("vjp_steps", max_entries=64)

@@ -1,4 +1,4 @@
-"""Masks for the app: the ``mask`` spec, fully masked slices, masked checks.
+"""Masks for the app: the ``mask`` spec, fully masked slices, masked logits.
 
 A mask says which entries take part in softmax (1 or true: kept; 0 or false:
 masked), as the core's ``where=`` does. The panel's ``mask`` box and link
@@ -10,8 +10,7 @@ any text the x box reads. No Streamlit here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,7 +23,6 @@ BoolArray: TypeAlias = NDArray[np.bool_]
 __all__ = [
     "MASK_KEYWORDS",
     "BoolArray",
-    "MaskedImplementation",
     "causal_mask",
     "fully_masked",
     "fully_masked_note",
@@ -162,29 +160,3 @@ def masked_logits(x: FloatArray, mask: BoolArray | None) -> FloatArray:
     if mask is None:
         return x
     return np.where(mask, x, -np.inf)
-
-
-@dataclass(frozen=True, eq=False)
-class MaskedImplementation:
-    """A gallery implementation checked under a mask.
-
-    Masked logits are set to -inf before the implementation sees them (so
-    they take no part in any slice, and moving them changes nothing), and
-    its gradient there is taken as 0, as the core's ``where=`` gives. The
-    finite differences then check the gradient of the unmasked entries.
-    """
-
-    inner: Any
-    mask: BoolArray
-    name: str
-
-    def forward(self, x: FloatArray, axis: Any) -> FloatArray:
-        """Return the inner forward of x with masked logits at -inf."""
-        return np.asarray(self.inner.forward(masked_logits(x, self.mask), axis))
-
-    def backward(self, x: FloatArray, upstream: FloatArray, axis: Any) -> FloatArray:
-        """Return the inner backward there, 0 at masked entries."""
-        grad = np.asarray(
-            self.inner.backward(masked_logits(x, self.mask), upstream, axis)
-        )
-        return np.where(self.mask, grad, 0.0)

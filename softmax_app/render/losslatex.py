@@ -1,17 +1,17 @@
 r"""One slice's log-softmax or cross-entropy backward pass, as LaTeX with numbers.
 
 The softmax steps are :func:`softmax_app.render.explain.vjp_latex`; these are
-the other two functions' steps from :class:`softmax_app.losses.SliceSteps`,
-as (sentence, LaTeX) pairs in reading order. No Streamlit here.
+the other two functions' steps from the core's
+:func:`softmax_core.log_softmax_vjp_steps` and
+:func:`softmax_core.cross_entropy_steps`, as (sentence, LaTeX) pairs in
+reading order: every number here is one the core computed. No Streamlit here.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from softmax_app.inputs import FloatArray
-from softmax_app.losses import SliceSteps
 from softmax_app.render.explain import latex_matrix, latex_number, latex_vector
+from softmax_core import CrossEntropySteps, LogSoftmaxVjpSteps
 
 __all__ = ["cross_entropy_latex", "log_softmax_latex", "steps_latex"]
 
@@ -34,24 +34,23 @@ class _Writer:
         return latex_number(v, self.digits)
 
 
-def _t(steps: SliceSteps) -> str:
+def _t(steps: LogSoftmaxVjpSteps | CrossEntropySteps) -> str:
     return "" if steps.temperature == 1.0 else r"\frac{1}{T}"
 
 
-def log_softmax_latex(steps: SliceSteps, digits: int = 6) -> Steps:
+def log_softmax_latex(steps: LogSoftmaxVjpSteps, digits: int = 6) -> Steps:
     """Write the log-softmax VJP ``(g - y·Σg)/T`` through J and by the formula.
 
     Examples
     --------
-    >>> from softmax_app.losses import slice_steps
-    >>> y = np.array([0.26894142, 0.73105858])
-    >>> steps = slice_steps("log_softmax", y, np.array([2.0, 0.0]), 1.0)
+    >>> from softmax_core import log_softmax, log_softmax_vjp_steps
+    >>> steps = log_softmax_vjp_steps(log_softmax([1.0, 2.0]), [2.0, 0.0])
     >>> tex = log_softmax_latex(steps)
     >>> "1.46212" in tex[-2][1]
     True
     """
     w, t = _Writer(digits), _t(steps)
-    y, g, n = steps.y, steps.upstream, steps.y.size
+    y, g, n = steps.y, steps.g, steps.y.size
     jac = w.mat(steps.jacobian) if n <= 4 else "J"
     terms = " + ".join(w.num(v) for v in g) if n <= 4 else r"\sum_i g_i"
     return [
@@ -62,34 +61,35 @@ def log_softmax_latex(steps: SliceSteps, digits: int = 6) -> Steps:
          rf"J = {t}\left(I - \mathbf{{1}} y^\top\right) = {w.mat(steps.jacobian)}"),
         ("**3. Through the Jacobian**: the VJP is Jᵀg (the transposed-Jacobian "
          "bug computes J g instead).",
-         rf"J^\top g = {jac}^\top {w.vec(g)} = {w.vec(steps.through_jacobian)}"
-         rf", \qquad J g = {w.vec(steps.forward_product)}"),
+         rf"J^\top g = {jac}^\top {w.vec(g)} = {w.vec(steps.jacobian_product)}"
+         rf", \qquad J g = {w.vec(steps.transposed_product)}"),
         ("**4. Without the Jacobian**: sum g, scale y by it, subtract.",
          rf"\textstyle\sum_i g_i = {terms} = {w.num(steps.total)}"),
         ("", rf"{t}\left(g - y \textstyle\sum_i g_i\right) = {w.vec(g)} - "
-             rf"{w.num(steps.total)}\,{w.vec(y)} = {w.vec(steps.formula)}"),
+             rf"{w.num(steps.total)}\,{w.vec(y)} = {w.vec(steps.vjp)}"),
         ("**5. The two routes agree**",
          rf"\max_i \left|(J^\top g)_i - {t}(g_i - y_i \textstyle\sum_j g_j)\right| "
          rf"= {w.num(steps.max_difference)}"),
     ]  # fmt: skip
 
 
-def cross_entropy_latex(steps: SliceSteps, digits: int = 6) -> Steps:
+def cross_entropy_latex(
+    steps: CrossEntropySteps, n_mean: int = 1, digits: int = 6
+) -> Steps:
     """Write the cross-entropy step: the loss term, then ``(y - t)/(N T)``.
+
+    `steps` must come from :func:`softmax_core.cross_entropy_steps` with
+    ``weight = 1 / n_mean``, the mean over `n_mean` slices.
 
     Examples
     --------
-    >>> from softmax_app.losses import slice_steps
-    >>> y = np.array([0.26894142, 0.73105858])
-    >>> s = slice_steps("cross_entropy", y, y, 1.0, target=np.array([0.0, 1.0]),
-    ...                 n_mean=2)
-    >>> "0.134471" in cross_entropy_latex(s)[-1][1]
+    >>> from softmax_core import cross_entropy_steps
+    >>> s = cross_entropy_steps([1.0, 2.0], 1, weight=0.5)
+    >>> "0.134471" in cross_entropy_latex(s, 2)[-2][1]
     True
     """
     w, t = _Writer(digits), _t(steps)
-    y = steps.y
-    target = np.zeros_like(y) if steps.target is None else steps.target
-    big_n = steps.n_mean
+    y, target, big_n = steps.y, steps.target, n_mean
     scale = rf"\frac{{1}}{{{big_n}}}" if t == "" else rf"\frac{{1}}{{{big_n}\,T}}"
     return [
         ("**1. The slice's probabilities y and its target t**",
@@ -103,12 +103,19 @@ def cross_entropy_latex(steps: SliceSteps, digits: int = 6) -> Steps:
          rf"y\,\textstyle\sum_i \frac{{t_i}}{{N}}\right) = {scale}(y - t)"),
         ("**4. The famous y − t**, with the numbers",
          rf"{scale}\left({w.vec(y)} - {w.vec(target)}\right) = "
-         rf"{w.vec(steps.formula)}"),
+         rf"{w.vec(steps.gradient)}"),
+        ("**5. The two routes agree**: the chain rule through log-softmax's "
+         "VJP gave the same numbers.",
+         rf"\text{{chain rule}} = {w.vec(steps.chain)}, \qquad "
+         rf"\max_i \left|\text{{chain rule}}_i - {scale}(y_i - t_i)\right| = "
+         rf"{w.num(steps.max_difference)}"),
     ]  # fmt: skip
 
 
-def steps_latex(steps: SliceSteps, digits: int = 6) -> Steps:
-    """Write the steps of `steps.function` (log_softmax or cross_entropy)."""
-    if steps.function == "cross_entropy":
-        return cross_entropy_latex(steps, digits)
+def steps_latex(
+    steps: LogSoftmaxVjpSteps | CrossEntropySteps, digits: int = 6, n_mean: int = 1
+) -> Steps:
+    """Write the steps of log-softmax's VJP or of the cross-entropy (mean of N)."""
+    if isinstance(steps, CrossEntropySteps):
+        return cross_entropy_latex(steps, n_mean, digits)
     return log_softmax_latex(steps, digits)

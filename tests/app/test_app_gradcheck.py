@@ -6,6 +6,8 @@ independent reference: scipy's softmax and the VJP y * (g - <g, y>) written out.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
@@ -13,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from softmax_app import compute, rounding
 from softmax_app.render import figures
-from softmax_core import implementations_for
+from softmax_core import IMPLEMENTATIONS, Variant, implementations_for
 from tests.apptest_helpers import (
     BAD_PARAMS,
     PWNED,
@@ -58,9 +60,7 @@ def test_stale_counter_fails_on_the_classic_example() -> None:
     # ||a - n|| / (||a|| + ||n||) = 2s*sqrt(2) / (2s + 2s) = 1/sqrt(2).
     assert metric(at, "norm relative error") == pytest.approx(2**-0.5, rel=1e-2)
     s = SIGMA_PRODUCT
-    np.testing.assert_allclose(
-        chart_z(at, "analytic"), [[s, -s], [s, -s]], rtol=1e-12
-    )
+    np.testing.assert_allclose(chart_z(at, "analytic"), [[s, -s], [s, -s]], rtol=1e-12)
     np.testing.assert_allclose(chart_z(at, "numeric"), [[s, -s], [-s, s]], rtol=1e-6)
     # Worst slice first: slice 1, off by 2s; slice 0 exact.
     table = next(df.value for df in at.dataframe if "slice" in df.value.columns)
@@ -77,14 +77,42 @@ def test_vectorized_passes_on_the_classic_example() -> None:
     assert any("reads as: **fine**" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("name", list(SOFTMAX_ENTRIES))
-def test_every_gallery_entry_matches_its_documented_verdict(name: str) -> None:
-    entry = SOFTMAX_ENTRIES[name]
-    at = open_page(PAGE, impl=name, **CLASSIC)
-    # unshifted_exp only breaks on huge logits; on the classic input it is right.
-    expected = "PASS" if entry.correct or name == "unshifted_exp" else "FAIL"
-    assert verdicts(at) == {expected}
+#: Every (entry, function) variant of the gallery.
+VARIANTS = [
+    (name, variant.function)
+    for name, entry in IMPLEMENTATIONS.items()
+    for variant in entry.variants
+]
+
+
+def example_params(variant: Variant) -> dict[str, str]:
+    """The link of a variant's documented example: x, axis, g or target, f."""
+    params = {
+        "x": json.dumps(variant.x),
+        "axis": json.dumps(variant.axis),
+        "f": variant.function,
+    }
+    if variant.function == "cross_entropy":
+        params["target"] = json.dumps(variant.target)
+    else:
+        params["g"] = json.dumps(variant.upstream)
+    return params
+
+
+@pytest.mark.parametrize(("name", "function"), VARIANTS)
+def test_every_gallery_entry_matches_its_documented_verdict(
+    name: str, function: str
+) -> None:
+    entry = IMPLEMENTATIONS[name]
+    variant = entry.variant(function)
+    at = open_page(PAGE, impl=name, **example_params(variant))
+    assert at.selectbox(key="impl").value == name
+    # The symptom starts with the documented verdict ("PASS:", "PASS, but", "FAIL:").
+    expected = variant.symptom.split(":")[0].split(",")[0]
+    assert verdicts(at) == {expected}, variant.symptom
+    assert at.session_state["_inputs"].function == function
     assert entry.title in " ".join(m.value for m in at.markdown)
+    assert not at.error
 
 
 def test_three_d_input_with_tuple_axis() -> None:
@@ -196,7 +224,7 @@ def test_a_replaced_g_is_said_on_the_page() -> None:
 
 def test_gallery_button_loads_the_documented_example() -> None:
     at = open_page(PAGE)
-    at.button(key="gallery-unshifted_exp").click().run()
+    at.button(key="gallery-softmax-unshifted_exp").click().run()
     assert not at.exception
     entry = SOFTMAX_ENTRIES["unshifted_exp"]
     inputs = at.session_state["_inputs"]
@@ -393,3 +421,123 @@ def test_code_needs_no_softmax_lab_and_downloads_are_visible() -> None:
     assert "Download" in [s.value for s in at.main.subheader]
     labels = {b.proto.label for b in at.main.get("download_button")}
     assert {"x.npy", "g.npy", "y.npy", "analytic.npy", "numeric.npy"} <= labels
+
+
+# --- per function (issue 13) --------------------------------------------------------
+
+# The issue's cross-entropy reference (x = [[1, 2], [3, 4]], axis 1, target [1, 0],
+# mean): dL/dx from torch.nn.functional.cross_entropy in PyTorch 2.13.0.
+CE_GRAD = [[0.13447071, -0.13447071], [-0.36552929, 0.36552929]]
+# log-softmax, g = [[1, 0], [0, 1]]: the VJP g - y Σg and the transposed Jg =
+# g - <y, g> of slice 0 (y = [0.26894142, 0.73105858], scipy.special.softmax).
+LOG_VJP_ROW0 = [0.73105858, -0.73105858]
+LOG_JG_ROW0 = [0.73105858, -0.26894142]
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax", "cross_entropy"])
+def test_the_picker_lists_the_functions_entries(function: str) -> None:
+    at = open_page(PAGE, **PANEL_CLASSIC, f=function)
+    assert at.selectbox(key="impl").options == [
+        f"{name}: {entry.title}"
+        for name, entry in implementations_for(function).items()
+    ]
+    assert verdicts(at) == {"PASS"}
+
+
+def test_log_softmax_checks_the_entrys_log_softmax_code() -> None:
+    at = open_page(PAGE, impl="transposed_jacobian", f="log_softmax", **CLASSIC)
+    assert verdicts(at) == {"FAIL"}  # softmax forgives Jg, log-softmax does not
+    np.testing.assert_allclose(chart_z(at, "analytic")[0], LOG_JG_ROW0, rtol=1e-7)
+    np.testing.assert_allclose(chart_z(at, "numeric")[0], LOG_VJP_ROW0, rtol=1e-6)
+    same = open_page(PAGE, impl="transposed_jacobian", **CLASSIC)
+    assert verdicts(same) == {"PASS"}
+
+
+def test_cross_entropy_checks_the_mean_loss_against_the_target() -> None:
+    at = open_page(PAGE, **PANEL_CLASSIC, f="cross_entropy", target="[1, 0]")
+    assert verdicts(at) == {"PASS"}
+    np.testing.assert_allclose(chart_z(at, "numeric"), CE_GRAD, rtol=1e-6)
+    bug = open_page(
+        PAGE, **PANEL_CLASSIC, f="cross_entropy", target="[1, 0]", impl="missing_mean"
+    )
+    assert verdicts(bug) == {"FAIL"}
+    # N = 2 times too large: ||2n - n|| / (||2n|| + ||n||) = 1/3.
+    np.testing.assert_allclose(chart_z(bug, "analytic"), 2 * np.array(CE_GRAD), 1e-7)
+    assert metric(bug, "norm relative error") == pytest.approx(1 / 3, rel=1e-3)
+
+
+def test_an_entry_without_the_functions_version_is_said_and_not_checked() -> None:
+    at = open_page(PAGE, impl="missing_diagonal", f="log_softmax", **CLASSIC)
+    message = " ".join(e.value for e in at.error)
+    assert "'missing_diagonal' has no log_softmax version" in message
+    assert at.selectbox(key="impl").value == "vectorized"
+    assert verdicts(at) == {"PASS"}
+    assert "impl" not in at.query_params
+
+
+def test_the_gallery_shows_the_functions_entries_and_loads_their_examples() -> None:
+    at = open_page(PAGE, f="cross_entropy")
+    keys = {b.key for b in at.button if (b.key or "").startswith("gallery-")}
+    assert keys == {
+        f"gallery-cross_entropy-{n}" for n in implementations_for("cross_entropy")
+    }
+    at.button(key="gallery-cross_entropy-missing_mean").click().run()
+    inputs = at.session_state["_inputs"]
+    assert inputs.function == "cross_entropy"
+    np.testing.assert_array_equal(inputs.x, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(inputs.target, [[0, 1], [1, 0]])
+    assert at.query_params["target"] == "[1, 0]"
+    assert at.selectbox(key="impl").value == "missing_mean"
+    assert verdicts(at) == {"FAIL"}
+
+
+def test_log_softmax_gallery_button_sets_f_and_g() -> None:
+    at = open_page(PAGE, **PANEL_CLASSIC, f="log_softmax")
+    at.button(key="gallery-log_softmax-wrong_axis").click().run()
+    inputs = at.session_state["_inputs"]
+    assert inputs.function == "log_softmax"
+    np.testing.assert_array_equal(inputs.upstream, [[1, 0], [1, 0]])
+    assert verdicts(at) == {"FAIL"}
+
+
+def test_masked_cross_entropy_checks_the_entry_under_the_mask() -> None:
+    params = {"x": "[[1,2,3],[4,5,6],[7,8,9]]", "axis": "1", "mask": "causal"}
+    at = open_page(PAGE, **params, f="cross_entropy", target="[0, 1, 2]")
+    assert verdicts(at) == {"PASS"}
+    causal = np.tri(3, dtype=bool)
+    x = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    # Independent reference: masked logits at -inf, scipy's softmax, (y - t)/N.
+    y = scipy_softmax(np.where(causal, x, -np.inf), axis=1)
+    expected = (y - np.eye(3)) / 3
+    np.testing.assert_allclose(chart_z(at, "analytic"), expected, atol=1e-12)
+    bug = open_page(
+        PAGE, **params, f="cross_entropy", target="[0, 1, 2]", impl="missing_mean"
+    )
+    assert verdicts(bug) == {"FAIL"}
+
+
+def test_a_fully_masked_slice_takes_sliced_mode_out_for_cross_entropy() -> None:
+    params = {"x": "[[1,2],[3,4],[5,6]]", "axis": "1", "mask": "[[0,0],[1,1],[1,1]]"}
+    at = open_page(PAGE, **params, f="cross_entropy", target="argmax")
+    assert at.radio(key="gc_mode").options == ["elementwise", "directional"]
+    assert any("sliced mode cannot check" in c.value for c in at.caption)
+    assert verdicts(at) == {"PASS"}
+    bug = open_page(PAGE, **params, f="cross_entropy", impl="missing_mean")
+    assert verdicts(bug) == {"FAIL"}
+
+
+def test_the_all_ones_lesson_sits_with_the_verdict() -> None:
+    at = open_page(PAGE, **CLASSIC)
+    blocks = [type(e).__name__ + ":" + str(getattr(e, "value", "")) for e in at.main]
+    lesson = next(i for i, b in enumerate(blocks) if "all-ones lesson" in b)
+    download = next(i for i, b in enumerate(blocks) if b.endswith(":Download"))
+    assert lesson < download
+    # It is softmax's lesson: the cross-entropy's page does not show it.
+    ce = open_page(PAGE, **PANEL_CLASSIC, f="cross_entropy")
+    assert not any("all-ones lesson" in i.value for i in ce.info)
+
+
+def test_download_notebook_follows_the_check() -> None:
+    at = open_page(PAGE, impl="stale_counter", **CLASSIC)
+    buttons = [b for b in at.get("download_button") if "notebook" in str(b.proto.label)]
+    assert len(buttons) == 1
