@@ -333,11 +333,26 @@ def _check_simple(state: Mapping[str, str]) -> dict[str, str]:
         found["f"] = f"{state['f']!r} is not a function; use one of " + ", ".join(
             FUNCTIONS
         )
-    if "impl" in state and state["impl"] not in sc.IMPLEMENTATIONS:
-        found["impl"] = f"{state['impl']!r} is not an implementation; use one of " + (
-            ", ".join(sc.IMPLEMENTATIONS)
-        )
+    if "impl" in state and "f" not in found:
+        problem = _check_impl(state["impl"], state.get("f", "softmax"))
+        if problem:
+            found["impl"] = problem
     return found
+
+
+def _check_impl(name: str, function: str) -> str | None:
+    """Why `name` is not a gallery entry the Gradcheck page checks for `function`."""
+    entries = sc.implementations_for(function)
+    if name in entries:
+        return None
+    valid = ", ".join(entries)
+    if name in sc.IMPLEMENTATIONS:
+        applies = ", ".join(sc.IMPLEMENTATIONS[name].functions)
+        return (
+            f"{name!r} has no {function} version (it applies to {applies}); "
+            f"with f = {function} use one of {valid}"
+        )
+    return f"{name!r} is not an implementation; with f = {function} use one of {valid}"
 
 
 def _check_mask(text: str, x: FloatArray) -> str | None:

@@ -173,6 +173,18 @@ def test_a_minimal_lesson_fills_in_the_panel_defaults():
         ({"T": "0"}, "state.T", "not a temperature"),
         ({"x": '"[[1, 2], [3, 4]]"', "g": '"[1, 2, 3]"'}, "state.g", "shape"),
         ({"impl": '"stale"'}, "state.impl", "stale_counter"),
+        # an entry without the step's function would open the page's "no
+        # log_softmax version" message, not the promised check
+        (
+            {"f": '"log_softmax"', "impl": '"missing_diagonal"'},
+            "state.impl",
+            "no log_softmax version",
+        ),
+        (
+            {"f": '"cross_entropy"', "impl": '"stale_counter"'},
+            "state.impl",
+            "missing_mean",
+        ),
         ({"f": '"softplus"'}, "state.f", "log_softmax"),
         ({"x": '"[[1, 2], [3, 4]]"', "mask": '"[1, 0]"'}, "state.mask", "(2, 2)"),
         ({"colour": '"red"'}, "state.colour", "unknown"),
