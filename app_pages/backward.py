@@ -6,7 +6,15 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, losses, masking, rounding, views
+from softmax_app import (
+    arrayview,
+    compute,
+    losses,
+    masking,
+    notebook,
+    rounding,
+    views,
+)
 from softmax_app.panel import Inputs, current_inputs
 from softmax_app.render import explain, figures, losslatex, masked
 from softmax_app.tangents import tangent_section
@@ -398,3 +406,4 @@ if y is not None and dx is not None:
     )
     results = {"dx": dx} if stack is None else {"dx": dx, "J": stack}
     views.reproduce_in_code(inputs, results)
+    notebook.notebook_download(inputs)

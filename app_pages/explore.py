@@ -6,7 +6,15 @@ import numpy as np
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, losses, masking, readings, views
+from softmax_app import (
+    arrayview,
+    compute,
+    losses,
+    masking,
+    notebook,
+    readings,
+    views,
+)
 from softmax_app.panel import Inputs, current_inputs
 from softmax_app.render import figures, masked
 from softmax_core.slices import batch_shape, slice_length
@@ -159,3 +167,4 @@ if y is not None:
         ),
     )
     views.reproduce_in_code(inputs, {"y": y})
+    notebook.notebook_download(inputs)

@@ -8,7 +8,15 @@ import pandas as pd
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import arrayview, compute, links, masking, urlstate, views
+from softmax_app import (
+    arrayview,
+    compute,
+    links,
+    masking,
+    notebook,
+    urlstate,
+    views,
+)
 from softmax_app.panel import Inputs, current_inputs
 from softmax_app.render import figures, masked
 
@@ -358,6 +366,7 @@ def stability_sections(inputs: Inputs) -> None:
                 f"`np.exp(x / T) / np.exp(x / T).sum(axis=axis, keepdims=True)`."
             ),
         )
+        notebook.notebook_download(scaled)
     # The scale, view and slice are in the link: the box shows the new one
     # after each rerun of this fragment.
     links.share_box()

@@ -512,3 +512,16 @@ def test_how_it_works_shows_the_short_reference_without_docstrings(page, shown):
     for source in sources:
         assert '"""' not in source
         assert len(source.splitlines()) < 120
+
+
+# --- the take-home notebook ---------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_offers_the_notebook_in_its_download_area(page):
+    at = open_page(f"app_pages/{page}.py", **CLASSIC)
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert labels.count("Download notebook (.ipynb)") == 1, labels
+    # It follows the page's .npy downloads, under the Download heading.
+    assert labels[-1] == "Download notebook (.ipynb)"
+    assert any(h.value == "Download" for h in at.subheader)
