@@ -137,19 +137,24 @@ def small_multiples(inputs: Inputs, y: np.ndarray, jacobians: np.ndarray) -> Non
         )
         for k in range(count)
     ]
-    st.plotly_chart(
-        figures.jacobian_grid(
-            list(stack),
-            titles,
-            labels=explain.slice_labels(x.shape, axes),
-            zero_tol=rounding.jacobian_zero_tol(first, t),
-        ),
-        key="backward-grid",
+    fig = figures.jacobian_grid(
+        list(stack),
+        titles,
+        labels=explain.slice_labels(x.shape, axes),
+        zero_tol=rounding.jacobian_zero_tol(first, t),
     )
+    if inputs.mask is not None:
+        kept = to_slices(inputs.mask, axes).reshape(-1, n)[:count]
+        fig = masked.mark_masked_grid(fig, kept[:, :, None] & kept[:, None, :])
+    st.plotly_chart(fig, key="backward-grid")
     st.caption(
         "One colour scale for all panels. Each slice has its own Jacobian: a "
         "slice's gradient must use that slice's upstream gradient, never another's."
-        + (" Masked rows and columns are 0." if inputs.mask is not None else "")
+        + (
+            " Grey cells are masked rows and columns: left out, not computed."
+            if inputs.mask is not None
+            else ""
+        )
     )
 
 

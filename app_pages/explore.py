@@ -82,14 +82,20 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
     index = arrayview.pick_slice(x.shape, axes, key="explore", param="slice")
     label = figures.slice_label("y", x.ndim, axes, index)
     values = arrayview.slice_at(y, axes, index)
-    st.plotly_chart(
-        figures.slice_bar(
-            values,
-            title=f"{label} at T = {inputs.temperature:g}",
-            labels=figures.slice_labels(x.shape, axes),
-        ),
-        key="explore-slice",
+    fig = figures.slice_bar(
+        values,
+        title=f"{label} at T = {inputs.temperature:g}",
+        labels=figures.slice_labels(x.shape, axes),
     )
+    if inputs.mask is not None:
+        kept = arrayview.slice_at(inputs.mask, axes, index)
+        fig = masked.mark_masked_bars(fig, kept)
+        if not kept.all():
+            st.caption(
+                "Grey bars are masked entries: their probability is 0 because "
+                "they were left out of the slice, not because exp gave 0."
+            )
+    st.plotly_chart(fig, key="explore-slice")
 
 
 def function_output(inputs: Inputs, y: np.ndarray) -> None:

@@ -21,7 +21,14 @@ from softmax_app.render.figures import MAX_LABELLED_CELLS
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-__all__ = ["MASKED_COLOR", "MASKED_TEXT", "masked_table", "mark_masked"]
+__all__ = [
+    "MASKED_COLOR",
+    "MASKED_TEXT",
+    "mark_masked",
+    "mark_masked_bars",
+    "mark_masked_grid",
+    "masked_table",
+]
 
 MASKED_COLOR = "#8c8c8c"
 MASKED_TEXT = "masked"
@@ -31,6 +38,34 @@ _CELL_STYLE = "background-color: #d9d9d9; color: #4d4d4d; font-style: italic"
 def _grid(a: FloatArray | BoolArray) -> np.ndarray:
     b = np.asarray(a)
     return b[None, :] if b.ndim == 1 else np.atleast_2d(b)
+
+
+def _overlay(masked: np.ndarray, base: go.Heatmap) -> go.Heatmap:
+    """Build a grey heatmap over the masked cells of `base`, labelled "masked"."""
+    overlay = go.Heatmap(
+        z=np.where(masked, 1.0, np.nan),
+        x=base.x,
+        y=base.y,
+        text=np.where(masked, MASKED_TEXT, ""),
+        colorscale=[[0.0, MASKED_COLOR], [1.0, MASKED_COLOR]],
+        showscale=False,
+        hovertemplate="row %{y}, col %{x}: masked (left out)<extra></extra>",
+        xgap=1,
+        ygap=1,
+        name=MASKED_TEXT,
+    )
+    rows, cols = masked.shape
+    if rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS:
+        overlay.update(texttemplate="%{text}", textfont={"size": 11, "color": "white"})
+    return overlay
+
+
+def _take_out(trace: go.Heatmap, masked: np.ndarray) -> None:
+    """Drop the masked cells from a trace, so they do not set the colour scale."""
+    z = np.array(trace.z, dtype=np.float64)
+    trace.update(z=np.where(masked, np.nan, z))
+    if trace.text is not None and np.shape(trace.text) == masked.shape:
+        trace.update(text=np.where(masked, "", np.asarray(trace.text, dtype=object)))
 
 
 def mark_masked(fig: go.Figure, kept: BoolArray | None) -> go.Figure:
@@ -47,25 +82,60 @@ def mark_masked(fig: go.Figure, kept: BoolArray | None) -> go.Figure:
     masked = ~_grid(kept).astype(bool)
     if not masked.any():
         return fig
-    base = fig.data[0]
-    z = np.array(base.z, dtype=np.float64)
-    base.update(z=np.where(masked, np.nan, z))
-    overlay = go.Heatmap(
-        z=np.where(masked, 1.0, np.nan),
-        x=base.x,
-        y=base.y,
-        text=np.where(masked, MASKED_TEXT, ""),
-        colorscale=[[0.0, MASKED_COLOR], [1.0, MASKED_COLOR]],
-        showscale=False,
-        hovertemplate="row %{y}, col %{x}: masked (left out)<extra></extra>",
-        xgap=1,
-        ygap=1,
-        name=MASKED_TEXT,
+    _take_out(fig.data[0], masked)
+    fig.add_trace(_overlay(masked, fig.data[0]))
+    return fig
+
+
+def mark_masked_grid(
+    fig: go.Figure, kept: BoolArray | None, columns: int = 3
+) -> go.Figure:
+    """Paint the masked cells of a :func:`figures.jacobian_grid` grey, "masked".
+
+    `kept` holds one ``n x n`` mask per panel, in the grid's order (shape
+    ``(panels, n, n)``; a Jacobian's cell is kept when its row and column
+    both are). Each panel's masked cells leave its heatmap and get a grey
+    overlay in the same subplot; `columns` is the grid's.
+    """
+    if kept is None:
+        return fig
+    masks = ~np.asarray(kept, dtype=bool)
+    for k, masked in enumerate(masks):
+        if not masked.any():
+            continue
+        base = fig.data[k]
+        _take_out(base, masked)
+        fig.add_trace(_overlay(masked, base), row=k // columns + 1, col=k % columns + 1)
+    return fig
+
+
+def mark_masked_bars(fig: go.Figure, kept: BoolArray | None) -> go.Figure:
+    """Grey the masked bars of a :func:`figures.slice_bar`, labelled "masked".
+
+    A masked entry's probability is 0 because it was left out, not computed:
+    its bar is grey, reads "masked" and says so on hover.
+    """
+    if kept is None:
+        return fig
+    masked = ~np.asarray(kept, dtype=bool).ravel()
+    if not masked.any():
+        return fig
+    bar = fig.data[0]
+    colour = bar.marker.color
+    bar.update(
+        marker_color=[MASKED_COLOR if m else colour for m in masked],
+        hovertext=["masked (left out)" if m else "" for m in masked],
+        hovertemplate="%{x}: %{y:.6g} %{hovertext}<extra></extra>",
     )
-    rows, cols = masked.shape
-    if rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS:
-        overlay.update(texttemplate="%{text}", textfont={"size": 11, "color": "white"})
-    fig.add_trace(overlay)
+    if bar.texttemplate is not None:  # values are written on the bars
+        values = np.asarray(bar.y, dtype=np.float64)
+        bar.update(
+            text=[
+                MASKED_TEXT if m else f"{v:.4f}"
+                for m, v in zip(masked, values, strict=True)
+            ],
+            texttemplate="%{text}",
+        )
     return fig
 
 

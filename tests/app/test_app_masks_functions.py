@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
 
+from softmax_app.render.masked import MASKED_COLOR
 from tests.apptest_helpers import (
     CLASSIC,
+    chart_specs,
     chart_z,
+    decode,
     errors,
     next_to,
     open_page,
@@ -33,6 +36,8 @@ CAUSAL_Y = [
     [0.09003057, 0.24472847, 0.66524096],
 ]
 BACKWARD = "app_pages/backward.py"
+EXPLORE = "app_pages/explore.py"
+CAUSAL_X = {"x": NINE, "axis": "1"}
 
 
 def test_log_softmax_gradient_and_its_jacobian_reach_backward():
@@ -202,3 +207,33 @@ def test_stability_applies_the_mask():
     stable = chart_z(at, "softmax: max-shifted")
     assert stable[0, 0] == 1 and np.isnan(stable[0, 1])  # masked, drawn grey
     assert "fully masked" in page_text(at)
+
+
+# --- masked cells in the small multiples and the one-slice bars ---------------
+
+
+def test_the_small_multiples_grey_the_masked_rows_and_columns():
+    at = open_page(BACKWARD, **CAUSAL_X, mask="causal")
+    grid = chart_specs(at)["backward-grid"]
+    heatmaps = [t for t in grid["data"] if t.get("name") != "masked"]
+    overlays = [t for t in grid["data"] if t.get("name") == "masked"]
+    # Slice 0 keeps entry 0 only, slice 1 entries 0 and 1, slice 2 everything:
+    # overlays for the first two panels, on their own subplots.
+    assert len(heatmaps) == 3 and len(overlays) == 2
+    kept0 = np.zeros((3, 3), bool)
+    kept0[0, 0] = True
+    np.testing.assert_array_equal(np.isnan(decode(overlays[0]["z"])), kept0)
+    assert overlays[1]["xaxis"] == heatmaps[1]["xaxis"]
+    # The masked cells left the panel's own heatmap: blank there, not 0.
+    z0 = np.array(decode(heatmaps[0]["z"]), dtype=np.float64)
+    assert np.isnan(z0[~kept0]).all() and z0[0, 0] == 0.0
+    assert "Grey cells are masked rows and columns" in page_text(at)
+
+
+def test_the_one_slice_bars_mark_masked_entries():
+    at = open_page(EXPLORE, **CAUSAL_X, mask="causal", slice="1")
+    bar = chart_specs(at)["explore-slice"]["data"][0]
+    colours = bar["marker"]["color"]
+    assert colours[2] == MASKED_COLOR and MASKED_COLOR not in colours[:2]
+    assert bar["text"][2] == "masked"
+    assert "Grey bars are masked entries" in page_text(at)
