@@ -66,6 +66,9 @@ defaults
     # A refused or failed connection to a replica is retried on another one.
     option redispatch
     retries 3
+    # A request already sent to a replica that dies (no response at all) is
+    # sent again to another one (not uploads: see the backend).
+    retry-on conn-failure empty-response response-timeout
     timeout connect 5s
     timeout client 60s
     timeout server 60s
@@ -89,6 +92,8 @@ backend replicas
     # the first response, `indirect` hides it from the replicas, `nocache`
     # keeps shared caches from storing it.
     cookie SERVERID insert indirect nocache httponly{dynamic}
+    # An upload is not sent twice: it belonged to the dead replica's session.
+    http-request disable-l7-retry if METH_POST || METH_PUT || METH_DELETE
     option httpchk GET /_stcore/health
     http-check expect status 200
     # Which replica answered, for the load test and the stickiness test.
