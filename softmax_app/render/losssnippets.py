@@ -16,6 +16,8 @@ from softmax_app.masking import BoolArray
 
 __all__ = [
     "LOG_SOFTMAX",
+    "LOSS_NUMERIC",
+    "loss_of_source",
     "jacobian_lines",
     "jax_code",
     "mask_source",
@@ -37,6 +39,53 @@ def log_softmax(x, axis, T):
         lse = np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
         return np.where(np.isneginf(lse), -np.inf, s - lse)
 '''
+
+
+LOSS_NUMERIC = '''
+def numeric_gradient(loss_of, x, axis, eps):
+    """Central differences of the number loss_of(x), one element at a time."""
+    # softmax sees only differences within a slice: scale the step by the
+    # distance from the slice's max, not by |x|
+    top = np.max(x, axis=axis, keepdims=True) + np.zeros_like(x)
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        h = eps * max(1.0, abs(x[i] - top[i]))
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        numeric[i] = (loss_of(plus) - loss_of(minus)) / (plus[i] - minus[i])
+    return numeric
+'''
+
+
+def loss_of_source(function: str, masked: bool) -> str:
+    """``def loss_of(v)``: the loss L whose gradient dx is, as the page checks it.
+
+    softmax and log-softmax: ``sum(g * f(v))`` over the kept entries (masked
+    outputs are constants left out); cross-entropy: the mean over N slices.
+    Masked logits become -inf, so moving them changes nothing.
+    """
+    s = "np.where(keep, v, -np.inf)" if masked else "v"
+    if function == "softmax":
+        value = "np.sum(gk * softmax(s, axis, T))"
+    elif function == "log_softmax":
+        value = "np.sum(np.where(gk != 0, gk * log_softmax(s, axis, T), 0.0))"
+    else:
+        value = "-np.sum(t * np.where(t > 0, log_softmax(s, axis, T), 0.0)) / N"
+    lines = [
+        "",
+        "",
+        "def loss_of(v):",
+        '    """The loss L the gradient dx belongs to, at logits v."""',
+        f"    s = {s}",
+        f"    return {value}",
+        "",
+        "",
+    ]
+    if function != "cross_entropy":
+        keep = "np.where(keep, g, 0.0)" if masked else "g"
+        lines.insert(0, f"gk = {keep}  # masked outputs are left out of L")
+    return "\n".join(lines)
 
 
 def _literal(name: str, a: FloatArray, suffix: str = "") -> str:

@@ -12,7 +12,9 @@ the numbers the page shows:
 * softmax along an int, a tuple of axes or all of them, at temperature T, with
   the page's conventions for non-finite slices; its VJP; and, when the page
   shows them, the per-slice Jacobians, the naive and log versions of the
-  Stability page, and the finite-difference check of the Gradcheck page.
+  Stability page, and the finite-difference check of the Gradcheck page (of
+  the page's function and mask: log-softmax, cross-entropy or masked softmax
+  check their own loss, see :func:`losssnippets.loss_of_source`).
 """
 
 from __future__ import annotations
@@ -304,7 +306,14 @@ def snippets(
     )
     if loss is not None and (loss.function != "softmax" or loss.mask is not None):
         return _loss_snippets(
-            x, inputs, axis, axes, loss, jacobian=jacobian, stability=stability
+            x,
+            inputs,
+            axis,
+            axes,
+            loss,
+            jacobian=jacobian,
+            stability=stability,
+            check=check,
         )
     numpy_parts = [
         "import numpy as np",
@@ -359,9 +368,17 @@ def snippets(
 
 
 def _check_lines(
-    x: FloatArray, check: Check, finite: bool, numpy_parts: list[str]
+    x: FloatArray,
+    check: Check,
+    finite: bool,
+    numpy_parts: list[str],
+    loss: tuple[str, bool] | None = None,
 ) -> list[str]:
-    """Return the Gradcheck page's comparison in NumPy (its function goes in parts)."""
+    """Return the Gradcheck page's comparison in NumPy (its function goes in parts).
+
+    With `loss` (function, masked) the differences are of that function's
+    loss (:func:`losssnippets.loss_of_source`), else of ``sum(g * softmax)``.
+    """
     lines = [""]
     if not check.correct:
         lines += [
@@ -377,14 +394,19 @@ def _check_lines(
             f"{NUMERIC_LOOP_LIMIT:,} entries;",
             f"# x has {x.size:,}: 2 · size forward passes would take too long here)",
         ]
-    numpy_parts.append("\n\n" + _NUMERIC.strip("\n"))
+    numeric = _NUMERIC if loss is None else losssnippets.LOSS_NUMERIC
+    numpy_parts.append("\n\n" + numeric.strip("\n"))
     eps = _CBRT_EPS if check.eps is None else float(check.eps)
     atol = 1e-5 if check.atol is None else float(check.atol)
     rtol = 1e-3 if check.rtol is None else float(check.rtol)
     eps_note = "  # cube root of float64's epsilon" if check.eps is None else ""
+    call = f"numeric_gradient(x, g, axis, T, eps={eps!r})"
+    if loss is not None:
+        lines += losssnippets.loss_of_source(*loss).splitlines()
+        call = f"numeric_gradient(loss_of, x, axis, eps={eps!r})"
     return [
         *lines,
-        f"numeric = numeric_gradient(x, g, axis, T, eps={eps!r}){eps_note}",
+        f"numeric = {call}{eps_note}",
         f"atol, rtol = {atol!r}, {rtol!r}  # pass rule of torch.autograd.gradcheck",
         "ok = np.all(np.abs(dx - numeric) <= atol + rtol * np.abs(numeric))",
     ]
@@ -477,8 +499,13 @@ def _loss_snippets(
     *,
     jacobian: bool,
     stability: bool,
+    check: Check | None = None,
 ) -> dict[str, str]:
-    """Write the snippets for log-softmax, cross-entropy or a mask."""
+    """Write the snippets for log-softmax, cross-entropy or a mask.
+
+    With `check`, the NumPy code ends with the Gradcheck page's comparison:
+    central differences of the same loss (:func:`_check_lines`).
+    """
     masked = loss.mask is not None
     lines = inputs.splitlines()
     if loss.function == "cross_entropy" and loss.target is not None:
@@ -508,6 +535,15 @@ def _loss_snippets(
         body += losssnippets.jacobian_lines(loss.function, masked, axes, x.ndim)
         shown.append(("J (per-slice Jacobians)", "J"))
     tail = ['print(f"loss: {loss:.8f}")'] if loss.function == "cross_entropy" else []
+    if check is not None:
+        finite = bool(np.isfinite(x).all())
+        body += _check_lines(x, check, finite, parts, (loss.function, masked))
+        if finite and x.size <= NUMERIC_LOOP_LIMIT:
+            shown.append(("numeric (central differences)", "numeric"))
+            tail.append(
+                f'print("gradcheck of the {loss.function} backward pass:", '
+                '"PASS" if ok else "FAIL")'
+            )
     numpy_code = "\n".join([*parts, "", "", *body, "", _print(shown), *tail]) + "\n"
     return {
         "NumPy": numpy_code,

@@ -28,7 +28,7 @@ from softmax_app.render.snippets import (
     snippets,
 )
 from softmax_core import parse_array
-from softmax_core._validation import normalize_axes
+from softmax_core.slices import normalize_axes
 
 NUMPY_SITE = str(Path(np.__file__).resolve().parent.parent)
 # Fails the run if the snippet reaches for this project (it must not be found).
@@ -406,4 +406,54 @@ def test_fully_masked_log_softmax_snippet_gives_zeros_not_nan(tmp_path):
         arrays["J"],
         sc.slice_jacobians(log_y, 1, function="log_softmax", where=mask),
         atol=1e-300,
+    )
+
+
+# --- the Gradcheck page's check for log-softmax, cross-entropy and masks ------
+
+
+@pytest.mark.parametrize(
+    ("function", "g_text", "mask", "expected"),
+    [
+        ("log_softmax", "[[2, 0], [0, 1]]", None, LOG_SOFTMAX_DX),
+        ("cross_entropy", "onehot", None, CE_DX),
+        ("log_softmax", "[[2, 0], [0, 1]]", [[True, True], [False, True]], None),
+        ("softmax", "[[2, 0], [0, 1]]", [[True, False], [True, True]], None),
+        ("cross_entropy", "onehot", [[True, True], [False, False]], None),
+    ],
+)
+def test_loss_snippets_write_the_gradient_check_of_their_own_loss(
+    tmp_path, function, g_text, mask, expected
+):
+    keep = None if mask is None else np.array(mask)
+    target = None
+    if function == "cross_entropy":
+        target = np.array([[0.0, 1.0], [1.0, 0.0]])
+        if keep is not None:
+            target = np.array([[0.0, 1.0], [0.0, 0.0]])  # the masked slice: none
+    loss = Loss(function, mask=keep, mask_text=str(mask), target=target,
+                target_text="[1, 0]")  # fmt: skip
+    check = Check("vectorized", correct=True)
+    codes, stdout, arrays = run_loss_snippet(
+        tmp_path, CLASSIC_X, 1, g_text, loss, check=check,
+        dump=("dx", "numeric"),
+    )  # fmt: skip
+    assert "def loss_of" in codes["NumPy"]
+    if expected is None:  # the core's gradient under the mask (what the page shows)
+        g = _upstream(CLASSIC_X, 1, g_text)
+        expected = {
+            "softmax": lambda: sc.softmax_vjp(
+                sc.softmax(CLASSIC_X, 1, where=keep), g, 1, where=keep),
+            "log_softmax": lambda: sc.log_softmax_vjp(
+                sc.log_softmax(CLASSIC_X, 1, where=keep), g, 1, where=keep),
+            "cross_entropy": lambda: sc.cross_entropy_grad(
+                CLASSIC_X, target, 1, where=keep),
+        }[function]()  # fmt: skip
+    np.testing.assert_allclose(arrays["dx"], expected, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(arrays["numeric"], expected, atol=1e-8)
+    if keep is not None:
+        assert np.all(arrays["numeric"][~keep] == 0.0)
+    assert f"gradcheck of the {function} backward pass: PASS" in stdout
+    assert_printed(
+        printed_arrays(stdout), "numeric (central differences)", expected
     )
