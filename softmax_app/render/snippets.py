@@ -236,23 +236,6 @@ def log_softmax(x, axis, T):
         return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 '''
 
-_NUMERIC = '''
-def numeric_gradient(x, g, axis, T, eps):
-    """Central differences of L(x) = sum(g * softmax(x)), one element at a time."""
-    # softmax sees only differences within a slice: scale the step by the
-    # distance from the slice's max, not by |x|
-    top = np.max(x, axis=axis, keepdims=True) + np.zeros_like(x)
-    numeric = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[i] - top[i]))
-        plus, minus = x.copy(), x.copy()
-        plus[i] += h
-        minus[i] -= h
-        change = np.sum(g * (softmax(plus, axis, T) - softmax(minus, axis, T)))
-        numeric[i] = change / (plus[i] - minus[i])  # the realised step, not 2h
-    return numeric
-'''
-
 
 def _print(pairs: list[tuple[str, str]]) -> str:
     lines = [f"np.set_printoptions(precision={PRINT_PRECISION}, suppress=True)"]
@@ -376,8 +359,8 @@ def _check_lines(
 ) -> list[str]:
     """Return the Gradcheck page's comparison in NumPy (its function goes in parts).
 
-    With `loss` (function, masked) the differences are of that function's
-    loss (:func:`losssnippets.loss_of_source`), else of ``sum(g * softmax)``.
+    The differences are of `loss`'s (function, masked) loss
+    (:func:`losssnippets.loss_of_source`), by default ``sum(g * softmax)``.
     """
     lines = [""]
     if not check.correct:
@@ -394,19 +377,15 @@ def _check_lines(
             f"{NUMERIC_LOOP_LIMIT:,} entries;",
             f"# x has {x.size:,}: 2 · size forward passes would take too long here)",
         ]
-    numeric = _NUMERIC if loss is None else losssnippets.LOSS_NUMERIC
-    numpy_parts.append("\n\n" + numeric.strip("\n"))
+    numpy_parts.append("\n\n" + losssnippets.LOSS_NUMERIC.strip("\n"))
     eps = _CBRT_EPS if check.eps is None else float(check.eps)
     atol = 1e-5 if check.atol is None else float(check.atol)
     rtol = 1e-3 if check.rtol is None else float(check.rtol)
     eps_note = "  # cube root of float64's epsilon" if check.eps is None else ""
-    call = f"numeric_gradient(x, g, axis, T, eps={eps!r})"
-    if loss is not None:
-        lines += losssnippets.loss_of_source(*loss).splitlines()
-        call = f"numeric_gradient(loss_of, x, axis, eps={eps!r})"
+    lines += losssnippets.loss_of_source(*(loss or ("softmax", False))).splitlines()
     return [
         *lines,
-        f"numeric = {call}{eps_note}",
+        f"numeric = numeric_gradient(loss_of, x, axis, eps={eps!r}){eps_note}",
         f"atol, rtol = {atol!r}, {rtol!r}  # pass rule of torch.autograd.gradcheck",
         "ok = np.all(np.abs(dx - numeric) <= atol + rtol * np.abs(numeric))",
     ]
