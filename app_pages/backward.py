@@ -201,7 +201,8 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
         (right, "dL/dx = Jᵀg", dv, rounding.vjp_zero_tol(g, inputs.temperature)),
     ):
         with column:
-            views.array_table(view, caption=name + where, kept=kv)
+            # The table rounds as the heatmap draws: noise reads 0 in both.
+            views.array_table(view, caption=name + where, kept=kv, zero_tol=tol)
             fig = figures.heatmap(
                 view,
                 diverging=True,

@@ -42,6 +42,8 @@ __all__ = [
     "gradients_are_zero",
     "jacobian_zero_tol",
     "read_errors",
+    "snap_to_zero",
+    "snap_note",
     "vjp_zero_tol",
     "zero_tolerance",
 ]
@@ -72,6 +74,40 @@ def _max_abs(a: FloatArray) -> float:
 def vjp_zero_tol(upstream: FloatArray, temperature: float) -> float:
     """Zero tolerance of ``dL/dx = y ⊙ (g − ⟨g, y⟩) / T`` for this g and T."""
     return zero_tolerance(_max_abs(upstream) / float(temperature))
+
+
+def snap_to_zero(a: FloatArray, zero_tol: float) -> tuple[FloatArray, int]:
+    """Write values that are zero up to rounding as 0, as the heatmaps draw them.
+
+    Returns the array with every finite nonzero ``|v| <= zero_tol`` set to 0,
+    and how many were. NaN, inf and real values are untouched.
+
+    Examples
+    --------
+    >>> snap_to_zero(np.array([5e-17, 0.25, -1e-16]), 1.4e-14)
+    (array([0.  , 0.25, 0.  ]), 2)
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if not zero_tol:
+        return a, 0
+    with np.errstate(invalid="ignore"):
+        noise = np.isfinite(a) & (np.abs(a) <= zero_tol) & (a != 0)
+    return np.where(noise, 0.0, a), int(np.count_nonzero(noise))
+
+
+def snap_note(count: int, zero_tol: float) -> str:
+    """Say in a table's caption how many values were shown as 0, and why.
+
+    Examples
+    --------
+    >>> snap_note(2, 1.4e-14)
+    '2 values are zero up to rounding (|v| ≤ 1.4e-14): shown as 0, as in the heatmap'
+    """
+    noun = "value is" if count == 1 else "values are"
+    return (
+        f"{count} {noun} zero up to rounding (|v| ≤ {zero_tol:.2g}): shown as 0, "
+        "as in the heatmap"
+    )
 
 
 def jacobian_zero_tol(y: FloatArray, temperature: float) -> float:

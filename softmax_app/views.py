@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import compute
+from softmax_app import compute, rounding
 from softmax_app.inputs import FloatArray
 from softmax_app.masking import BoolArray
 from softmax_app.panel import Inputs
@@ -44,12 +44,17 @@ def array_table(
     caption: str = "",
     digits: int = 8,
     kept: BoolArray | None = None,
+    zero_tol: float = 0.0,
 ) -> None:
     """Show a 0-D, 1-D or 2-D array as a table (1-D as one row).
 
     With `kept` (the mask of the same view), masked cells read "masked".
+    With `zero_tol`, values that are zero up to rounding read 0, as the
+    heatmaps draw them (:func:`rounding.snap_to_zero`), and the caption says so.
     """
-    a = np.asarray(a)
+    a, snapped = rounding.snap_to_zero(np.asarray(a), zero_tol)
+    if snapped:
+        caption = f"{caption} — {rounding.snap_note(snapped, zero_tol)}"
     if a.ndim > 2:
         st.caption(f"{caption}: shape {a.shape}, too many dimensions for a table.")
         return

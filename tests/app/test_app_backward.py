@@ -20,6 +20,7 @@ from tests.apptest_helpers import (
     chart_z,
     charts,
     open_page,
+    tables,
     trace_z,
 )
 from tests.apptest_helpers import CLASSIC as PANEL_CLASSIC
@@ -231,3 +232,14 @@ def test_jacobian_grid_shares_one_symmetric_scale() -> None:
     assert fig.data[0].texttemplate  # 3 <= MAX_LABELLED_SMALL: cells labelled
     big = figures.jacobian_grid([np.eye(20)], ["big"])
     assert not big.data[0].texttemplate
+
+
+def test_the_gradient_table_shows_rounding_noise_as_zero_like_the_heatmap():
+    # g = ones is constant along each slice: dL/dx is 0, computed as noise of
+    # about 1e-17 for these logits (sum(y) is not exactly 1 in float64).
+    at = open_page(PAGE, x="[[0.1,0.7,0.2],[1,2,3]]", axis="1", g="ones")
+    frames = [t for t in tables(at) if t.shape == (2, 3)]
+    gradient = frames[-1]  # g's table first, then dL/dx's
+    assert (gradient.to_numpy(dtype=float) == 0.0).all()
+    captions = " ".join(c.value for c in at.caption)
+    assert "6 values are zero up to rounding" in captions

@@ -81,3 +81,15 @@ def test_non_finite_gradients_are_not_zero():
         **{**report.__dict__, "analytic": np.array([[np.nan, 0.0], [0.0, 0.0]])}
     )
     assert not rounding.gradients_are_zero(broken, g)
+
+
+def test_snap_to_zero_touches_only_noise_within_the_tolerance():
+    a = np.array([5e-17, -1e-16, 0.25, np.nan, -np.inf, 0.0, 2e-14])
+    snapped, count = rounding.snap_to_zero(a, 1.4e-14)
+    np.testing.assert_array_equal(
+        snapped, [0.0, 0.0, 0.25, np.nan, -np.inf, 0.0, 2e-14]
+    )
+    assert count == 2
+    same, none = rounding.snap_to_zero(a, 0.0)  # no tolerance: nothing changes
+    np.testing.assert_array_equal(same, a)
+    assert none == 0
