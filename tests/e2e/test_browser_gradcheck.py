@@ -39,3 +39,39 @@ def test_copy_link_follows_a_setting_changed_in_the_fragment(app):
         assert app.chart_data_equal(app.charts(again), app.charts(page))
     finally:
         other.close()
+
+
+# --- per function (issue 13) --------------------------------------------------
+
+
+def verdicts(app, page) -> set[str]:
+    return set(re.findall(r"\b(PASS|FAIL)\b", app.main_text(page)))
+
+
+def test_log_softmax_by_link_fails_the_transposed_jacobian(app):
+    # Jg equals Jᵀg for softmax's symmetric Jacobian, not for log-softmax's.
+    page = app.open("gradcheck", f="log_softmax", impl="transposed_jacobian", **LINK)
+    assert not app.errors(page)
+    assert verdicts(app, page) == {"FAIL"}
+    picker = page.get_by_role(
+        "combobox", name="Implementation under test (log_softmax)"
+    )
+    expect(picker).to_have_value(re.compile("^transposed_jacobian"))
+    same = app.open("gradcheck", impl="transposed_jacobian", **LINK)
+    assert verdicts(app, same) == {"PASS"}
+
+
+def test_cross_entropy_gallery_button_loads_missing_mean_and_it_fails(app):
+    page = app.open("gradcheck", f="cross_entropy")
+    assert verdicts(app, page) == {"PASS"}  # the default: the core's gradient
+    page.get_by_text("The bug gallery for f = cross_entropy").click()
+    button = page.get_by_role("button", name="Load the missing_mean example")
+    app.change(page, button.click)
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("Missing 1/N")
+    app.settle(page)
+    assert verdicts(app, page) == {"FAIL"}
+    assert not app.errors(page)
+    box = page.locator('[data-testid="stSidebarContent"] [data-testid="stCode"]')
+    link = box.inner_text()
+    assert "impl=missing_mean" in link and "f=cross_entropy" in link
+    assert "target=" in link
