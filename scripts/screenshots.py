@@ -3,7 +3,8 @@
 Usage: ``make screenshots`` (or ``.venv/bin/python scripts/screenshots.py``).
 Starts the app on a free loopback port, opens each page through a shared link
 (the classic example; the 3-D attention preset too for Explore; the
-log-softmax Jacobian, the cross-entropy step and a causal mask) and writes
+log-softmax Jacobian, the cross-entropy step, a causal mask, and Gradcheck
+failing the transposed Jacobian for log-softmax) and writes
 ``docs/screenshots/<name>.png``, 1400 px wide and as tall as the page (capped).
 """
 
@@ -36,6 +37,16 @@ SHOTS: dict[str, tuple[str, dict[str, str], int]] = {
     "gradcheck": (
         "gradcheck",
         {**CLASSIC, "g": "[[1, 0], [0, 1]]", "impl": "stale_counter"},
+        1,
+    ),
+    "gradcheck-log-softmax": (
+        "gradcheck",
+        {
+            **CLASSIC,
+            "g": "[[1, 0], [0, 1]]",
+            "f": "log_softmax",
+            "impl": "transposed_jacobian",
+        },
         1,
     ),
     "stability": ("stability", CLASSIC, 1),
