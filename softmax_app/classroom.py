@@ -233,9 +233,12 @@ def predict_entry(inputs: Inputs, gradient: np.ndarray) -> bool:
     tol = predict.DEFAULT_TOLERANCE
     with st.form(f"predict-{key}"):
         index_text = st.text_input(
-            "Which entry of dL/dx (its index)", ", ".join("0" * inputs.x.ndim)
+            "Which entry of dL/dx (its index)", ", ".join("0" * inputs.x.ndim),
+            key=f"predict-index-{key}",
+        )  # fmt: skip
+        value_text = st.text_input(
+            "Your prediction of that entry", "", key=f"predict-value-{key}"
         )
-        value_text = st.text_input("Your prediction of that entry", "")
         st.caption(f"It counts as right {tol.describe()}.")
         sent = st.form_submit_button("Check my prediction")
     if sent:
