@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_core._validation import (
     Axis,
     FloatArray,
     as_float_array,
     check_temperature,
+    check_where,
     normalize_axes,
 )
 from softmax_core.crossentropy import REDUCTIONS
@@ -23,9 +24,12 @@ from softmax_core.gallery import IMPLEMENTATIONS, Implementation, LossImplementa
 from softmax_core.slices import batch_shape
 from softmax_core.targets import _class_axes, _distribution
 
+BoolArray = NDArray[np.bool_]
+
 __all__ = [
     "check_choice",
     "check_directions",
+    "check_mask",
     "check_point",
     "check_target",
     "check_upstream",
@@ -55,6 +59,19 @@ def check_point(
         )
     axes = normalize_axes(axis, a.shape, "gradcheck")
     return a, axes, check_temperature(temperature, "gradcheck")
+
+
+def check_mask(where: ArrayLike | None, shape: tuple[int, ...]) -> BoolArray | None:
+    """Return the mask as a boolean array of x's shape, or None (every entry counts)."""
+    if where is not None and np.asarray(where).dtype.kind in "iuf":
+        # The forward's where= takes booleans only; say how to get them.
+        raise TypeError(
+            f"gradcheck: where must be a boolean array (True: the logit takes "
+            f"part); got dtype {np.asarray(where).dtype}. For 0/1 values pass "
+            "np.asarray(mask, dtype=bool)"
+        )
+    mask = check_where(where, shape, "gradcheck")
+    return None if mask is None else np.array(mask)
 
 
 def check_upstream(
@@ -92,8 +109,12 @@ def check_target(
     shape: tuple[int, ...],
     axes: tuple[int, ...],
     function: str,
+    mask: BoolArray | None = None,
 ) -> FloatArray | None:
-    """Probabilities of `shape` for cross-entropy; None (and no target) otherwise."""
+    """Probabilities of `shape` for cross-entropy; None (and no target) otherwise.
+
+    A slice with every class masked gets zeros (its target is ignored).
+    """
     if function != "cross_entropy":
         if target is not None:
             raise ValueError(
@@ -107,7 +128,7 @@ def check_target(
             f"the batch shape {batch_shape(shape, axes)} or probabilities of x's "
             f"shape {shape}"
         )
-    return _distribution(target, shape, axes, None, "gradcheck").astype(np.float64)
+    return _distribution(target, shape, axes, mask, "gradcheck").astype(np.float64)
 
 
 def check_directions(n_directions: int) -> None:

@@ -7,11 +7,13 @@ evaluates its forward pass (or loss) at the perturbed points, counting them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from softmax_core import _numeric
 from softmax_core._validation import Axis, FloatArray
@@ -42,6 +44,16 @@ class Setup:
     base: float
     seed: int
     n_directions: int
+    mask: NDArray[np.bool_] | None = None  # x's shape; impl already wrapped for it
+    # batch_shape: the slices that take part (cross-entropy's N counts them)
+    counted: NDArray[np.bool_] | None = None
+
+    @property
+    def n_counted(self) -> int:
+        """The number of slices that take part: N of the mean."""
+        if self.counted is None:
+            return math.prod(batch_shape(self.x.shape, self.axes))
+        return int(np.count_nonzero(self.counted))
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,8 +122,11 @@ def _run_loss(s: Setup) -> Sides:
         if s.batched and s.axes:
             per_slice.batch = _numeric.batched_losses(impl, s.axes, s.t, s.target)
         weights = u if s.reduction == "none" else np.full(batch, float(u))
+        if s.counted is not None:
+            weights = np.where(s.counted, weights, 0.0)
         if s.reduction == "mean":
-            weights = weights / max(1, weights.size)
+            # N as sc.cross_entropy counts it: the slices that take part.
+            weights = weights / max(1, s.n_counted)
         numeric = _numeric.sliced_losses(
             per_slice.stack, x64, weights, s.step, s.axes
         )
@@ -135,7 +150,7 @@ def _other_modes(
 ) -> tuple[FloatArray | None, FloatArray | None, FloatArray | None]:
     """Compute the elementwise or directional side: (numeric, dir_a, dir_n)."""
     if s.mode == "elementwise":
-        return _numeric.elementwise(difference, x64, s.step), None, None
+        return _numeric.elementwise(difference, x64, s.step, s.mask), None, None
     dir_a, dir_n = _numeric.directional(
         difference,
         x64,

@@ -140,14 +140,23 @@ def perturbed_points(
         yield ks, stacked, realised[:, ks]
 
 
-def elementwise(difference: Difference, x: FloatArray, step: FloatArray) -> FloatArray:
-    """Numeric gradient one element at a time: 2 · size evaluations.
+def elementwise(
+    difference: Difference,
+    x: FloatArray,
+    step: FloatArray,
+    mask: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Numeric gradient one element at a time: 2 evaluations per element.
 
     ``difference(plus, minus)`` is ``L(plus) - L(minus)``, each term's
     difference taken before it is weighted (so large values do not cancel).
+    Masked elements (`mask` False) are not moved: they take no part in L, so
+    their numeric gradient is 0 without evaluating anything.
     """
     numeric = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
+        if mask is not None and not mask[i]:
+            continue
         plus, minus = x.copy(), x.copy()
         plus[i] += step[i]
         minus[i] -= step[i]
@@ -179,15 +188,26 @@ def directional(
     return dir_a, dir_n
 
 
-def steps(x: FloatArray, axes: tuple[int, ...], base: float) -> FloatArray:
+def steps(
+    x: FloatArray,
+    axes: tuple[int, ...],
+    base: float,
+    mask: NDArray[np.bool_] | None = None,
+) -> FloatArray:
     """Return ``h = base · max(1, |x - max(slice)|)``, at least 4 ulps of ``x``.
 
     Softmax sees only differences within a slice, so the scale of its
     curvature is the distance from the slice max, not ``|x|``: for logits near
     ``1e8`` a step of ``base · |x| ≈ 600`` would jump across the whole function.
     The ulp floor keeps ``x ± h`` distinct from ``x`` when ``|x|`` is huge.
+    Under a mask the max is over the kept logits (a fully masked slice, whose
+    steps move nothing, takes its own max).
     """
     top = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+    if mask is not None:
+        kept = np.max(np.where(mask, x, -np.inf), axis=axes, keepdims=True,
+                      initial=-np.inf)  # fmt: skip
+        top = np.where(np.isfinite(kept), kept, top)
     h = base * np.maximum(1.0, np.abs(x - top))
     result: FloatArray = np.maximum(h, 4.0 * np.spacing(np.abs(x)))
     return result

@@ -19,16 +19,22 @@ cost for assumptions:
 * ``"directional"``: a few seeded random directions ``u``, comparing
   :math:`u^\top \nabla L` with a central difference along ``u``; for arrays too
   large for the others (like JAX's ``check_grads``).
+
+A mask (``where=``) is applied outside the implementation: masked logits are
+set to ``-inf`` before it sees them, its gradient there is taken as 0, and
+masked outputs (for cross-entropy, slices with no class left) are left out of
+the loss.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from softmax_core import _checkargs, _checkrun, _comparison, _numeric
+from softmax_core import _checkargs, _checkmask, _checkrun, _comparison, _numeric
 from softmax_core._floating import ignores_underflow
 from softmax_core._validation import Axis, FloatArray, result_dtype
 from softmax_core.functions import FUNCTIONS
@@ -107,6 +113,11 @@ class GradcheckReport:
         The function checked: one of :data:`softmax_core.FUNCTIONS`.
     reduction : str or None
         The cross-entropy's reduction; None for softmax and log-softmax.
+    where : ndarray of bool of shape (...) or None
+        The mask checked under, broadcast to x's shape; None without one.
+    n_counted : int or None
+        cross-entropy only: the slices that take part, the N its mean divides
+        by (every slice but the fully masked ones); None otherwise.
     """
 
     analytic: FloatArray
@@ -132,6 +143,8 @@ class GradcheckReport:
     directional_numeric: FloatArray | None = None
     function: str = "softmax"
     reduction: str | None = None
+    where: NDArray[np.bool_] | None = None
+    n_counted: int | None = None
 
     def __str__(self) -> str:
         return self.verdict
@@ -154,6 +167,7 @@ def gradcheck(
     atol: float | None = None,
     seed: int = 0,
     n_directions: int = 3,
+    where: ArrayLike | None = None,
 ) -> GradcheckReport:
     r"""Check a backward pass of softmax, log-softmax or cross-entropy.
 
@@ -201,6 +215,10 @@ def gradcheck(
         Seed of the random directions (directional mode).
     n_directions : int, default 3
         Number of random directions (directional mode).
+    where : array_like of bool, optional
+        The mask, broadcast to `x`'s shape as the forward's ``where=``: True
+        where a logit takes part, False where it is masked (see Notes).
+        Default: every logit takes part.
 
     Returns
     -------
@@ -213,13 +231,15 @@ def gradcheck(
     ValueError
         If `x` or `upstream` holds NaN or inf or has the wrong shape for the
         function, the target is missing, given for another function or
-        invalid, the function, mode, reduction, name, axis, temperature,
-        step, tolerances or `n_directions` are invalid, the named entry does
-        not apply to the function, or the implementation returns an array of
-        the wrong shape.
+        invalid (or puts probability on a masked class), the function, mode,
+        reduction, name, axis, temperature, step, tolerances or
+        `n_directions` are invalid, `where` does not broadcast to `x`'s
+        shape, the named entry does not apply to the function, or the
+        implementation returns an array of the wrong shape.
     TypeError
         If `implementation` is neither a name nor an object with the methods
-        the function needs, or an array is not real and numeric.
+        the function needs, an array is not real and numeric, or `where` is
+        not boolean.
 
     Notes
     -----
@@ -279,6 +299,25 @@ def gradcheck(
     or inf fails. Floating-point warnings of the implementation are silenced
     during the check; non-finite results are reported in the verdict instead.
 
+    *Masks* (`where`) are applied outside the implementation, as attention
+    code applies them and as the core's ``where=`` defines them: a masked
+    logit is set to ``-inf`` before the implementation sees it, so it takes
+    no part and moving it changes nothing (its numeric gradient is 0; the
+    elementwise mode does not move it). The implementation's analytic
+    gradient there is taken as 0: whatever it returns at a masked entry is
+    replaced by 0, as the core's ``where=`` VJPs return exactly 0 there (and
+    as the backward of PyTorch's ``masked_fill`` drops it), so only the
+    unmasked entries are checked. Masked outputs are constants left out of
+    :math:`L`: softmax and log-softmax ignore `upstream` there, and the
+    implementation's backward receives 0 in its place. For cross-entropy a
+    slice with every class masked takes no part: its target is ignored (the
+    implementation is given class 0 there, a stand-in), its loss is a
+    constant, and it is not counted in the mean's :math:`N`, as
+    :func:`softmax_core.cross_entropy` counts (``report.n_counted``). Sliced
+    mode divides by that :math:`N`; elementwise and directional evaluate the
+    implementation's own mean, which must leave such slices out too. The
+    steps scale with the distance from the max of the *kept* logits.
+
     Examples
     --------
     The classic example: two slices along ``axis=1``, each with its own
@@ -308,10 +347,19 @@ def gradcheck(
     >>> gradcheck(x, 1.0, axis=1, function="cross_entropy", target=[1, 0],
     ...           implementation="missing_mean").passed
     False
+
+    Under a mask, a fully masked slice takes no part in the mean (N = 2):
+
+    >>> masked = gradcheck([[0.0, 0.0], *x], 1.0, axis=1, function="cross_entropy",
+    ...                    target=[0, 1, 0], where=[[False, False], [True, True],
+    ...                                             [True, True]])
+    >>> masked.passed, masked.n_counted, masked.numeric[1:].round(6)
+    (True, 2, array([[ 0.134471, -0.134471],
+           [-0.365529,  0.365529]]))
     """
     setup = _setup(
         x, upstream, axis, function, target, reduction, implementation,
-        mode, temperature, eps, seed, n_directions,
+        mode, temperature, eps, seed, n_directions, where,
     )
     default_atol, default_rtol = _TOLERANCES[setup.work.itemsize]
     atol = default_atol if atol is None else _checkargs.non_negative(atol, "atol")
@@ -338,17 +386,22 @@ def _setup(
     eps: float | None,
     seed: int,
     n_directions: int,
+    where: ArrayLike | None,
 ) -> _checkrun.Setup:
     """Validate every argument of :func:`gradcheck` but the tolerances."""
     _checkargs.check_choice(function, FUNCTIONS, "function")
     a, axes, t = _checkargs.check_point(x, axis, temperature)
     g = _checkargs.check_upstream(upstream, a.shape, axes, function, reduction)
-    probs = _checkargs.check_target(target, a.shape, axes, function)
+    mask = _checkargs.check_mask(where, a.shape)
+    probs = _checkargs.check_target(target, a.shape, axes, function, mask)
     _checkargs.check_choice(mode, MODES, "mode")
     impl, name, batched = _checkargs.resolve(implementation, function)
     base = _BASE_STEP if eps is None else _checkargs.positive_step(eps)
     _checkargs.check_directions(n_directions)
     x64 = a.astype(np.float64)
+    counted = None
+    if mask is not None:
+        impl, g, probs, counted = _masked(impl, g, probs, mask, axes, function)
     return _checkrun.Setup(
         impl=impl,
         name=name,
@@ -364,11 +417,31 @@ def _setup(
         t=t,
         mode=mode,
         reduction=reduction,
-        step=_numeric.steps(x64, axes, base),
+        step=_numeric.steps(x64, axes, base, mask),
         base=base,
         seed=seed,
         n_directions=n_directions,
+        mask=mask,
+        counted=counted,
     )
+
+
+def _masked(
+    impl: Implementation | LossImplementation,
+    g: FloatArray,
+    probs: FloatArray | None,
+    mask: NDArray[np.bool_],
+    axes: tuple[int, ...],
+    function: str,
+) -> tuple[Any, FloatArray, FloatArray | None, NDArray[np.bool_] | None]:
+    """Wrap `impl` for `mask`: (impl, upstream, target, slices taking part)."""
+    if function != "cross_entropy":
+        # Masked outputs are left out of L: their upstream gradient is ignored.
+        return _checkmask.MaskedPass(impl, mask), np.where(mask, g, 0.0), None, None
+    assert probs is not None
+    counted = _checkmask.counted_slices(mask, axes)
+    probs = _checkmask.stand_in_target(probs, counted, axes)
+    return _checkmask.MaskedLoss(impl, mask, counted), g, probs, counted
 
 
 def _report(
@@ -412,4 +485,6 @@ def _report(
         directional_numeric=sides.directional_numeric,
         function=s.function,
         reduction=s.reduction if s.function == "cross_entropy" else None,
+        where=s.mask,
+        n_counted=s.n_counted if s.function == "cross_entropy" else None,
     )

@@ -21,7 +21,14 @@ from softmax_core import (
     softmax,
     softmax_vjp,
 )
-from tests.strategies import axes_for, cross_entropy_cases, moved_slices, shapes
+from tests.strategies import (
+    axes_for,
+    cross_entropy_cases,
+    moved_slices,
+    normalized,
+    shapes,
+    unmoved_slices,
+)
 
 AxisArg = int | tuple[int, ...] | None
 MODES = ["sliced", "elementwise", "directional"]
@@ -630,3 +637,281 @@ def test_loss_of_the_wrong_shape_is_reported() -> None:
                        r"an input of shape \(2, 2\); expected \(\)"):
         gradcheck(CLASSIC_X, 1.0, 1, function="cross_entropy", target=[1, 0],
                   implementation=Unreduced(), mode="elementwise")
+
+
+# --- masks: where= ---------------------------------------------------------------
+
+MASKED_CORRECT = [
+    (name, f) for name, entry in IMPLEMENTATIONS.items() for f in entry.functions
+    if entry.variant(f).correct
+]
+FEWER = settings(max_examples=15, deadline=None)
+
+
+@st.composite
+def masked_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, AxisArg, float,
+                                           np.ndarray]:
+    """(x, g, axis, T, mask): a random or causal mask, often with empty slices."""
+    x, g, axis, t = draw(cases())
+    kind = draw(st.sampled_from(["random", "causal", "empty slice"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    mask = rng.random(x.shape) < 0.6
+    if kind == "causal" and x.ndim >= 2:
+        mask = np.broadcast_to(np.tri(*x.shape[-2:], dtype=bool), x.shape).copy()
+    slices = moved_slices(mask, axis)  # a view's copy: write back below
+    if kind == "empty slice" and slices.ndim > 1 and slices.shape[0]:
+        slices[0] = False  # the first slice loses every entry
+        mask = unmoved_slices(slices, x.shape, axis)
+    return x, g, axis, t, mask
+
+
+def _masked_target(x: np.ndarray, axis: AxisArg, mask: np.ndarray,
+                   probabilities: bool, seed: int) -> np.ndarray:
+    """A target that puts nothing on masked classes (anything on empty slices)."""
+    rng = np.random.default_rng(seed)
+    kept = moved_slices(mask, axis)
+    if not probabilities:
+        return np.argmax(np.where(kept, rng.random(kept.shape), -1.0), axis=-1)
+    raw = rng.random(kept.shape) * kept
+    total = raw.sum(axis=-1, keepdims=True)
+    probs = np.divide(raw, total, out=np.zeros_like(raw), where=total > 0)
+    return unmoved_slices(probs, x.shape, axis)
+
+
+def _n_counted(mask: np.ndarray, axis: AxisArg) -> int:
+    return int(np.count_nonzero(moved_slices(mask, axis).any(axis=-1)))
+
+
+@FEWER
+@given(masked_cases(), st.sampled_from(MASKED_CORRECT), st.sampled_from(MODES))
+def test_correct_variants_pass_under_any_mask(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float, np.ndarray],
+    variant: tuple[str, str], mode: str,
+) -> None:
+    x, g, axis, t, mask = case
+    name, function = variant
+    if function == "cross_entropy":
+        if not normalized(axis, x.ndim):
+            return  # a cross-entropy needs a class axis
+        target = _masked_target(x, axis, mask, probabilities=x.size % 2 == 0, seed=1)
+        report = gradcheck(x, 0.7, axis, function=function, target=target,
+                           implementation=name, mode=mode, temperature=t, where=mask)
+        expected = cross_entropy_grad(x, target, axis, temperature=t, where=mask,
+                                      upstream=0.7)
+        assert report.n_counted == _n_counted(mask, axis)
+    else:
+        report = gradcheck(x, g, axis, function=function, implementation=name,
+                           mode=mode, temperature=t, where=mask)
+        forward, vjp = ((softmax, softmax_vjp) if function == "softmax"
+                        else (log_softmax, log_softmax_vjp))
+        y = forward(x, axis, temperature=t, where=mask)
+        expected = vjp(y, g, axis, temperature=t, where=mask)
+        assert report.n_counted is None
+    assert report.passed, report.verdict
+    # The core's where= backward passes are the reference: exactly 0 at masked.
+    np.testing.assert_allclose(report.analytic, expected, rtol=1e-9, atol=1e-12)
+    assert np.all(report.analytic[~mask] == 0)
+    if report.numeric is not None:
+        assert np.all(report.numeric[~mask] == 0)
+    np.testing.assert_array_equal(report.where, mask)
+
+
+@FEWER
+@given(masked_cases())
+def test_masked_entries_take_no_part(
+    case: tuple[np.ndarray, np.ndarray, AxisArg, float, np.ndarray],
+) -> None:
+    # Whatever x and g hold at masked entries, the check is the same.
+    x, g, axis, t, mask = case
+    other_x, other_g = np.where(mask, x, 1e3), np.where(mask, g, -7.0)
+    for mode in MODES:
+        a = gradcheck(x, g, axis, mode=mode, temperature=t, where=mask)
+        b = gradcheck(other_x, other_g, axis, mode=mode, temperature=t, where=mask)
+        np.testing.assert_array_equal(a.analytic, b.analytic)
+        np.testing.assert_allclose(a.abs_error, b.abs_error, atol=1e-10)
+        assert a.passed and b.passed, (a.verdict, b.verdict)
+
+
+def _pad(variant_x: list, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
+                                                            list[np.ndarray]]:
+    """Hide the example's rows among masked entries, plus one fully masked row.
+
+    Returns the padded x, its mask and each padded row's kept positions.
+    """
+    x = np.asarray(variant_x, dtype=float)
+    rows, n = x.shape
+    empty = int(rng.integers(0, rows + 1))  # where the fully masked row goes
+    padded = rng.normal(0.0, 3.0, (rows + 1, n + 2))
+    mask = np.zeros(padded.shape, dtype=bool)
+    kept: list[np.ndarray] = []
+    for r in range(rows):
+        row = r + (r >= empty)
+        cols = np.sort(rng.choice(n + 2, n, replace=False))
+        padded[row, cols], mask[row, cols] = x[r], True
+        kept.append(cols)
+    return padded, mask, kept
+
+
+def _padded_like(values: list, kept: list[np.ndarray], mask: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Spread per-row values of the example into the padded rows (noise elsewhere)."""
+    out = rng.normal(size=mask.shape)
+    rows = [r for r in range(mask.shape[0]) if mask[r].any()]
+    for row, cols, v in zip(rows, kept, np.asarray(values, dtype=float), strict=True):
+        out[row, cols] = v
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [(n, f) for n, e in IMPLEMENTATIONS.items() for f in e.functions],
+)
+def test_gallery_keeps_its_verdict_among_masked_padding(
+    name: str, function: str, mode: str
+) -> None:
+    # Masks exist for padding: the documented example, its rows hidden among
+    # masked entries at random places and a fully masked row added, must get
+    # the documented verdict, and a correct variant the same numeric gradient.
+    variant = IMPLEMENTATIONS[name].variant(function)
+    rng = np.random.default_rng(sum(map(ord, name + function)))
+    x, mask, kept = _pad(variant.x, rng)
+    if function == "cross_entropy":
+        rows = [r for r in range(mask.shape[0]) if mask[r].any()]
+        target = np.zeros(mask.shape[0])  # the fully masked row's: any class
+        target[rows] = [cols[t] for cols, t in zip(kept, variant.target, strict=True)]
+        report = gradcheck(x, variant.upstream, 1, function=function, target=target,
+                           implementation=name, mode=mode, where=mask)
+        plain = gradcheck(variant.x, variant.upstream, 1, function=function,
+                          target=variant.target, implementation=name, mode=mode)
+    else:
+        g = _padded_like(variant.upstream, kept, mask, rng)
+        report = gradcheck(x, g, 1, function=function, implementation=name,
+                           mode=mode, where=mask)
+        plain = gradcheck(variant.x, variant.upstream, 1, function=function,
+                          implementation=name, mode=mode)
+    assert report.passed is variant.correct, report.verdict
+    if variant.correct and mode != "directional":
+        assert report.numeric is not None and plain.numeric is not None
+        np.testing.assert_allclose(report.numeric[mask], plain.numeric.ravel(),
+                                   atol=1e-9)
+
+
+# logits [[-inf, -inf], [1, 2], [3, 4]] as a mask: the first slice has no class.
+EMPTY_FIRST_X = np.array([[5.0, -2.0], [1.0, 2.0], [3.0, 4.0]])
+EMPTY_FIRST = np.array([[False, False], [True, True], [True, True]])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_regression_sliced_mean_divided_by_every_slice(mode: str) -> None:
+    # The sliced check divided the mean by all 3 slices while sc.cross_entropy
+    # leaves the fully masked one out of N: even the correct gradient failed
+    # (numeric 0.0896 against analytic 0.1345). The kept rows are the classic
+    # example, so the values are those pinned to torch 2.13.0 above
+    # (F.cross_entropy(x, torch.tensor([1, 0])) on [[1, 2], [3, 4]], x.grad).
+    expected = [[0.0, 0.0],
+                [0.13447071068499755, -0.13447071068499755],
+                [-0.36552928931500245, 0.36552928931500245]]
+    report = gradcheck(EMPTY_FIRST_X, 1.0, 1, function="cross_entropy",
+                       target=[0, 1, 0], mode=mode, where=EMPTY_FIRST)
+    assert report.passed, report.verdict
+    assert report.n_counted == 2
+    np.testing.assert_allclose(report.analytic, expected, rtol=1e-14)
+    if mode != "directional":
+        np.testing.assert_allclose(report.numeric, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_missing_mean_under_a_mask_is_off_by_the_counted_n() -> None:
+    # missing_mean forgets 1/N: norm rel error (N - 1) / (N + 1). N is 2 (the
+    # fully masked slice is not counted), not 3: 1/3, not 1/2.
+    report = gradcheck(EMPTY_FIRST_X, 1.0, 1, function="cross_entropy",
+                       target=[0, 1, 0], implementation="missing_mean",
+                       where=EMPTY_FIRST)
+    assert not report.passed
+    assert report.norm_rel_error == pytest.approx(1 / 3, rel=1e-8)
+
+
+def test_elementwise_moves_only_the_kept_logits() -> None:
+    mask = np.tri(3, dtype=bool)
+    report = gradcheck(np.arange(9.0).reshape(3, 3), np.ones((3, 3)), 1,
+                       mode="elementwise", where=mask)
+    assert report.passed and report.n_evaluations == 2 * 6
+
+
+def test_where_broadcasts_and_steps_follow_the_kept_max() -> None:
+    x = np.array([[0.0, 1.0, 900.0], [2.0, 3.0, 800.0]])
+    report = gradcheck(x, np.ones_like(x), 1, where=[True, True, False])
+    np.testing.assert_array_equal(report.where, [[True, True, False]] * 2)
+    # The masked 900 and 800 do not widen the steps of the kept logits.
+    np.testing.assert_allclose(report.step[:, :2], BASE_STEP * np.array(
+        [[1.0, 1.0], [1.0, 1.0]]))
+    assert report.passed
+
+
+def test_bad_where_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(TypeError, match=r"gradcheck: where must be a boolean array "
+                       r"\(True: the logit takes part\); got dtype int64\. For 0/1 "
+                       r"values pass np\.asarray\(mask, dtype=bool\)"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, where=np.array([[1, 0], [1, 1]]))
+    with pytest.raises(ValueError, match=r"gradcheck: where has shape \(3,\), which "
+                       r"does not broadcast to x's shape \(2, 2\)"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, where=[True, False, True])
+    with pytest.raises(TypeError, match="where must be a boolean array"):
+        gradcheck(CLASSIC_X, CLASSIC_G, 1, where=[["yes", "no"], ["no", "no"]])
+    ce = {"function": "cross_entropy", "where": [[True, False], [True, True]]}
+    with pytest.raises(ValueError, match=r"gradcheck: target: slice \(0,\) has "
+                       "class index 1, which is masked"):
+        gradcheck(CLASSIC_X, 1.0, 1, target=[1, 0], **ce)
+    with pytest.raises(ValueError, match=r"slice \(0,\) puts probability 0.5 on "
+                       "class 1, which is masked"):
+        gradcheck(CLASSIC_X, 1.0, 1, target=[[0.5, 0.5], [1.0, 0.0]], **ce)
+
+
+class _NaNWhereEmpty:
+    """PyTorch-like code: an all -inf slice gives NaN, and masked entries junk."""
+
+    def forward(self, x, axis):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))  # NaN on all -inf
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    def backward(self, x, upstream, axis):
+        y = self.forward(x, axis)
+        grad = y * (upstream - np.sum(upstream * y, axis=axis, keepdims=True))
+        return np.where(np.isneginf(x), 5.0, grad)  # junk at masked logits
+
+    def _log_y(self, x, axis):
+        return np.log(self.forward(x, axis))
+
+    def loss(self, x, target, axis, reduction):
+        losses = -np.sum(target * self._log_y(x, axis), axis=axis)
+        kept = np.isfinite(losses)  # as PyTorch's ignore_index leaves rows out
+        if reduction == "none":
+            return losses
+        total = np.sum(losses[kept])
+        return total / np.count_nonzero(kept) if reduction == "mean" else total
+
+    def grad(self, x, target, axis, reduction, upstream):
+        n = np.count_nonzero(np.isfinite(self.loss(x, target, axis, "none")))
+        u = np.expand_dims(upstream, axis) if reduction == "none" else upstream
+        return (self.forward(x, axis) - target) * u / (n if reduction == "mean" else 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("function", ["softmax", "cross_entropy"])
+def test_what_code_returns_at_masked_entries_is_left_out(function: str,
+                                                         mode: str) -> None:
+    # Masked gradients are taken as 0 and a fully masked slice's loss as a
+    # constant: NaN or junk there is not the code's gradient of the kept logits.
+    impl = _NaNWhereEmpty()
+    if function == "softmax":
+        g = np.arange(6.0).reshape(3, 2)
+        report = gradcheck(EMPTY_FIRST_X, g, 1, implementation=impl, mode=mode,
+                           where=EMPTY_FIRST)
+    else:
+        reduction = "none" if mode == "sliced" else "mean"
+        u = np.array([2.0, -1.0, 0.5]) if reduction == "none" else 1.0
+        report = gradcheck(EMPTY_FIRST_X, u, 1, function=function, target=[0, 1, 0],
+                           reduction=reduction, implementation=impl, mode=mode,
+                           where=EMPTY_FIRST)
+    assert report.passed, report.verdict
+    assert np.all(report.analytic[0] == 0)
