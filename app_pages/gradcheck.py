@@ -12,7 +12,6 @@ from softmax_app import (
     checksettings,
     compute,
     links,
-    maskedcheck,
     masking,
     notebook,
     panel,
@@ -193,10 +192,8 @@ def gallery(function: str) -> None:
 
 
 def refusal(inputs: Inputs, mode: str, impl: str) -> str | None:
-    """Why `mode` is not offered for this input: too slow, or wrong under a mask."""
-    return compute.gradcheck_refusal(
-        inputs.x.shape, inputs.axes, mode, impl
-    ) or maskedcheck.sliced_refusal(inputs.function, inputs.mask, inputs.axes, mode)
+    """Why `mode` is not offered for this input (too slow here), or None."""
+    return compute.gradcheck_refusal(inputs.x.shape, inputs.axes, mode, impl)
 
 
 def _setting_slider(column, label, name, options, help_text):  # type: ignore[no-untyped-def]
@@ -497,15 +494,11 @@ def check_call(inputs: Inputs, impl: str, mode: str, settings: str) -> str:
         + f"implementation={impl!r}, mode={mode!r}, "
         f"temperature={inputs.temperature:g}"
         + (f", {settings}" if settings else "")
+        + (", where=mask" if inputs.mask is not None else "")
         + ")"
     )
-    wrapped = (
-        " with the implementation wrapped for the mask (`softmax_app.maskedcheck`)"
-        if inputs.mask is not None
-        else ""
-    )
     return (
-        f"This page's check: `{call}`{wrapped}. The NumPy code below checks the "
+        f"This page's check: `{call}`. The NumPy code below checks the "
         "correct backward pass of the same loss the same way, with central "
         "differences one element at a time."
     )

@@ -33,7 +33,7 @@ import streamlit as st
 from numpy.typing import NDArray
 
 import softmax_core as sc
-from softmax_app import losses, maskedcheck
+from softmax_app import losses
 from softmax_app.inputs import FloatArray
 from softmax_app.masking import BoolArray
 
@@ -313,20 +313,14 @@ def run_gradcheck(
     function: str = "softmax",
     target: FloatArray | None = None,
 ) -> sc.GradcheckReport:
-    """sc.gradcheck of a gallery entry's `function` version.
+    """sc.gradcheck of a gallery entry's `function` version, under `mask`.
 
     Numeric Jacobians larger than KEEP_JACOBIANS_BYTES are dropped. The
     cross-entropy is the mean, checked with upstream gradient 1 (so L is the
-    loss). The core's gradcheck takes no mask: under one, the entry's code is
-    wrapped by :func:`maskedcheck.masked_implementation`.
+    loss); a fully masked slice is not counted in it, as sc.cross_entropy.
     """
-    impl: Any = implementation
     if function != "cross_entropy":
         target = None
-    if mask is not None:
-        impl = maskedcheck.masked_implementation(implementation, function, mask)
-        if target is not None:
-            target = maskedcheck.checkable_target(target, mask, axes)
     report = sc.gradcheck(
         x,
         1.0 if function == "cross_entropy" else upstream,
@@ -334,12 +328,13 @@ def run_gradcheck(
         function=function,
         target=target,
         reduction="mean",
-        implementation=impl,
+        implementation=implementation,
         mode=mode,
         temperature=temperature,
         eps=eps,
         rtol=rtol,
         atol=atol,
+        where=mask,
     )
     jac = report.numeric_jacobians
     if jac is not None and jac.nbytes > KEEP_JACOBIANS_BYTES:
