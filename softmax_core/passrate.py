@@ -242,6 +242,7 @@ def pass_rate(
     eps: float | None = None,
     rtol: float | None = None,
     atol: float | None = None,
+    where: ArrayLike | None = None,
 ) -> PassRate:
     r"""Check `implementation` on `n_inputs` seeded random inputs; count passes.
 
@@ -249,7 +250,7 @@ def pass_rate(
     ----------
     implementation : str or object
         A gallery name or an object, as :func:`softmax_core.gradcheck` takes
-        it for `function` (a mask goes in through such an object).
+        it for `function`.
     shape : tuple of int
         Shape of the sampled logits; at least one entry.
     axis : int, tuple of int or None, default -1
@@ -267,9 +268,10 @@ def pass_rate(
         Input ``i`` (counting over all kinds) has seed ``seed + i``.
     scale : float, default DEFAULT_SCALE
         Standard deviation of the logits.
-    temperature, mode, eps, rtol, atol
+    temperature, mode, eps, rtol, atol, where
         Passed to :func:`softmax_core.gradcheck` unchanged (directional mode
-        also gets each input's seed for its directions).
+        also gets each input's seed for its directions); a mask `where`
+        applies to every input.
 
     Returns
     -------
@@ -295,7 +297,9 @@ def pass_rate(
     is constant within its slice (log-softmax: proportional to :math:`y_s`):
     always for a shared g, and with probability 0 for a random g with two
     slices or more (up to the check's tolerance, which admits a vanishing
-    fraction).
+    fraction). Under a mask, gradcheck leaves masked outputs and their
+    upstream gradient out of the loss, so a shared g stays the same in every
+    slice only where the slices' masks agree.
 
     Examples
     --------
@@ -313,7 +317,7 @@ def pass_rate(
     check = partial(
         gradcheck, axis=axis, implementation=implementation, function=function,
         reduction=reduction, mode=mode, temperature=temperature, eps=eps,
-        rtol=rtol, atol=atol,
+        rtol=rtol, atol=atol, where=where,
     )  # fmt: skip
     name, tallies, first = "", [], seed
     for kind, count in zip(upstreams, counts, strict=True):

@@ -140,6 +140,23 @@ def test_cross_entropy_samples_and_a_given_target():
                   target=[0, 1, 9], n_inputs=2)  # fmt: skip
 
 
+def test_masks_apply_to_every_input():
+    # The same mask in every slice (last entry masked): a shared g stays shared.
+    same = np.array([[True, True, False]] * 3)
+    rate = pass_rate("stale_counter", (3, 3), 1, n_inputs=20, where=same)
+    assert (rate.tally("random").rate, rate.tally("shared").rate) == (0.0, 1.0)
+    # Causal: gradcheck leaves masked outputs' g out of the loss, so slice 0
+    # sees [g0, 0, 0] and slice 2 [g0, g1, g2]: shared no longer, and the
+    # stale counter (which reads slice 0's) fails those too.
+    causal = np.tri(3, dtype=bool)
+    rate = pass_rate("stale_counter", (3, 3), 1, n_inputs=20, where=causal)
+    assert rate.rate == 0.0
+    assert pass_rate("vectorized", (3, 3), 1, n_inputs=20, where=causal).rate == 1.0
+    # One kept entry per slice: every Jacobian is 0 and no bug can show.
+    single = np.eye(3, dtype=bool)
+    assert pass_rate("stale_counter", (3, 3), 1, n_inputs=10, where=single).rate == 1
+
+
 # --- properties ---------------------------------------------------------------
 
 
