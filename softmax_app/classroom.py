@@ -113,15 +113,17 @@ def _pass_rate(
     axes: tuple[int, ...],
     function: str,
     t: float,
+    mask: np.ndarray | None,
     scale: float = DEFAULT_SCALE,
 ) -> sc.PassRate:
-    # A loss reduced to one number has one upstream kind (both would be
-    # equal), and so do large logits: they are about the forward pass.
-    one_kind = function == "cross_entropy" or scale != DEFAULT_SCALE
+    # One upstream kind when a second would say nothing new: a loss reduced to
+    # one number, large logits (about the forward pass), or a mask (under
+    # which a shared g is no longer the same in every slice).
+    one_kind = function == "cross_entropy" or scale != DEFAULT_SCALE or mask is not None
     kinds = ("random",) if one_kind else UPSTREAM_KINDS
     return sc.pass_rate(
         name, shape, axes, function=function, temperature=t, scale=scale,
-        n_inputs=PASS_RATE_INPUTS // 2 * len(kinds), upstreams=kinds,
+        n_inputs=PASS_RATE_INPUTS // 2 * len(kinds), upstreams=kinds, where=mask,
     )  # fmt: skip
 
 
@@ -129,30 +131,18 @@ def _report(inputs: Inputs, name: str) -> sc.GradcheckReport:
     if inputs.function == "cross_entropy":
         return sc.gradcheck(
             inputs.x, 1.0, inputs.axes, function="cross_entropy",
-            target=inputs.target, implementation=name, temperature=inputs.temperature,
+            target=inputs.target, implementation=name,
+            temperature=inputs.temperature, where=inputs.mask,
         )  # fmt: skip
     return sc.gradcheck(
         inputs.x, inputs.upstream, inputs.axes, function=inputs.function,
-        implementation=name, temperature=inputs.temperature,
+        implementation=name, temperature=inputs.temperature, where=inputs.mask,
     )  # fmt: skip
-
-
-def _quiz_refusal(inputs: Inputs) -> str | None:
-    if inputs.mask is not None:
-        return (
-            "The quiz checks the gallery's code as written, without a mask: set "
-            "mask = none in the panel to play it."
-        )
-    return None
 
 
 def quiz_section(inputs: Inputs) -> None:
     """Spot the bug: each implementation under a neutral label, then reveal."""
     st.header("Spot the bug")
-    refusal = _quiz_refusal(inputs)
-    if refusal:
-        st.warning(refusal)
-        return
     seed = int.from_bytes(hashlib.sha256(inputs.x_text.encode()).digest()[:4], "big")
     game = quiz.make_quiz(seed, function=inputs.function)
     st.markdown(
@@ -171,18 +161,15 @@ def quiz_section(inputs: Inputs) -> None:
     with st.spinner("Checking every implementation…"):
         for name in game.names:
             report = _report(inputs, name)
-            rate = (
-                _pass_rate(
-                    name,
-                    inputs.x.shape,
-                    inputs.axes,
-                    inputs.function,
-                    inputs.temperature,
-                )  # fmt: skip
-                if with_rates
-                else sc.PassRate(name, inputs.x.shape, inputs.axes, ())
+            if not with_rates:
+                empty = sc.PassRate(name, inputs.x.shape, inputs.axes, ())
+                sigs[name] = quiz.signature(report, empty)
+                continue
+            args = (name, inputs.x.shape, inputs.axes, inputs.function,
+                    inputs.temperature, inputs.mask)  # fmt: skip
+            sigs[name] = quiz.signature(
+                report, _pass_rate(*args), large=_pass_rate(*args, quiz.LARGE_SCALE)
             )
-            sigs[name] = quiz.signature(report, rate)
     options = quiz.choices(game)
     titles = dict(options)
     for label, name in zip(game.labels, game.names, strict=True):
@@ -204,7 +191,9 @@ def quiz_section(inputs: Inputs) -> None:
         "seeded random inputs of this shape, logits x ~ "
         f"{DEFAULT_SCALE:g}·N(0, 1) (large: {quiz.LARGE_SCALE:g}·N(0, 1)), upstream "
         "gradients N(0, 1)"
-        + (", class targets uniform." if inputs.function == "cross_entropy" else ".")
+        + (", class targets uniform" if inputs.function == "cross_entropy" else "")
+        + ("" if inputs.mask is None else f", the panel's mask `{inputs.mask_text}`")
+        + "."
     )
 
 

@@ -71,7 +71,9 @@ def _quiz_script(g: list[list[float]], masked: bool) -> None:
 
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
     mask = np.array([[True, False], [True, True]]) if masked else None
-    inputs = Inputs(x, "[[1,2],[3,4]]", (1,), "1", 1.0, np.array(g), "g", mask=mask)
+    inputs = Inputs(
+        x, "[[1,2],[3,4]]", (1,), "1", 1.0, np.array(g), "g", mask=mask, mask_text="m"
+    )
     classroom.quiz_section(inputs)
 
 
@@ -106,6 +108,7 @@ def test_quiz_shows_neutral_labels_and_signatures():
     assert "only the first slice agrees" in block
     assert "Passes on 0 of 100 seeded random inputs" in block
     assert "Passes on 100 of 100 seeded random inputs with one upstream" in block
+    assert "Passes on 0 of 100 seeded random inputs with logits 500·N(0, 1)" in block
     assert not at.success and not at.error  # nothing revealed before an answer
 
 
@@ -120,10 +123,19 @@ def test_quiz_answers_are_checked_and_explained():
     assert at.error[0].value.startswith(f"Not quite: {label} is **")
 
 
-def test_quiz_refuses_a_mask_and_computes_nothing():
+def test_quiz_under_a_mask_checks_with_it():
+    # Slice 0 keeps one entry (its Jacobian is 0); slice 1 keeps both and the
+    # stale counter reads slice 0's g there. The mask goes to every input.
     at = _quiz(masked=True)
-    assert at.warning[0].value.startswith("The quiz checks the gallery's code as")
-    assert not [s for s in at.subheader if s.value.startswith("Implementation")]
+    labels = [s.value for s in at.subheader]
+    stale = labels.index(
+        next(label for label in labels if _real_name(label) == "stale_counter")
+    )
+    block = at.markdown[1 + stale].value
+    assert "only the first slice agrees" in block
+    assert "Passes on 0 of 100 seeded random inputs with a random upstream" in block
+    assert "shared by every slice" not in block  # not shared under a mask
+    assert "the panel's mask `m`" in at.caption[-1].value
 
 
 def _entry_script() -> None:
