@@ -34,11 +34,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from softmax_core._validation import Axis, FloatArray, normalize_axes
+from softmax_core._validation import Axis, FloatArray, check_where, normalize_axes
 from softmax_core.functions import FUNCTIONS
 from softmax_core.gallery import IMPLEMENTATIONS, Implementation, LossImplementation
 from softmax_core.gradcheck import gradcheck
-from softmax_core.slices import batch_shape, from_slices, slice_length
+from softmax_core.slices import batch_shape, from_slices, slice_length, to_slices
 
 __all__ = [
     "DEFAULT_N_INPUTS",
@@ -157,6 +157,7 @@ def sample_point(
     scale: float = DEFAULT_SCALE,
     function: str = "softmax",
     reduction: str = "mean",
+    where: ArrayLike | None = None,
 ) -> Point:
     """Rebuild the input of one seed: logits, upstream gradient, target.
 
@@ -177,6 +178,10 @@ def sample_point(
         Sets the upstream's shape and whether a target is drawn.
     reduction : {"mean", "sum", "none"}, default "mean"
         Cross-entropy only: a number of upstream gradient, or one per slice.
+    where : array_like of bool, optional
+        Cross-entropy only: a mask broadcast to `shape`; each class index is
+        drawn among its slice's kept classes (0 in a fully masked slice,
+        whose target is ignored). x and g are drawn as without it.
 
     Returns
     -------
@@ -189,7 +194,10 @@ def sample_point(
     ------
     ValueError
         If `upstream` is not a kind, `function` is unknown, `scale` is not
-        finite and > 0, or the axis does not fit `shape`.
+        finite and > 0, the axis does not fit `shape`, or `where` does not
+        broadcast to it.
+    TypeError
+        If `where` is not boolean.
 
     Examples
     --------
@@ -222,7 +230,12 @@ def sample_point(
         g = rng.standard_normal(batch)
     else:
         g = np.full(batch, rng.standard_normal())
-    return Point(x, g, rng.integers(0, max(n, 1), batch).astype(np.float64))
+    mask = check_where(where, tuple(shape), "sample_point")
+    if mask is None:
+        return Point(x, g, rng.integers(0, max(n, 1), batch).astype(np.float64))
+    # Uniform over the kept classes: the largest of uniform draws among them.
+    draws = np.where(to_slices(mask, axes), rng.random(batch + (n,)), -1.0)
+    return Point(x, g, np.argmax(draws, axis=-1).astype(np.float64))
 
 
 def pass_rate(
@@ -327,7 +340,7 @@ def pass_rate(
         for s in seeds:
             x, g, drawn = sample_point(
                 shape, axis, s, kind, scale=scale, function=function,
-                reduction=reduction,
+                reduction=reduction, where=where,
             )  # fmt: skip
             report = check(x, g, target=drawn if target is None else target, seed=s)
             name = report.implementation

@@ -157,6 +157,28 @@ def test_masks_apply_to_every_input():
     assert pass_rate("stale_counter", (3, 3), 1, n_inputs=10, where=single).rate == 1
 
 
+def test_cross_entropy_targets_are_drawn_among_the_kept_classes():
+    # Drawn over every class, an index could land on a masked one, which
+    # gradcheck refuses ("class index 2, which is masked"): the quiz's pass
+    # rates under a causal mask raised.
+    mask = np.tri(3, dtype=bool)
+    mask[0] = False  # a fully masked slice: its target is ignored
+    seen = set()
+    for seed in range(60):
+        x, _, target = sample_point((3, 3), 1, seed, function="cross_entropy",
+                                    where=mask)  # fmt: skip
+        plain = sample_point((3, 3), 1, seed, function="cross_entropy")
+        np.testing.assert_array_equal(x, plain.x)  # x as without a mask
+        assert target is not None
+        k = target.astype(int)
+        assert k[0] == 0 and mask[[1, 2], k[1:]].all()
+        seen.update(zip(range(3), k, strict=True))
+    assert seen == {(0, 0), (1, 0), (1, 1), (2, 0), (2, 1), (2, 2)}
+    kw = {"function": "cross_entropy", "n_inputs": 10, "where": mask}
+    assert pass_rate("vectorized", (3, 3), 1, **kw).rate == 1.0
+    assert pass_rate("missing_mean", (3, 3), 1, **kw).rate == 0.0
+
+
 # --- properties ---------------------------------------------------------------
 
 
