@@ -516,12 +516,20 @@ def test_masked_cross_entropy_checks_the_entry_under_the_mask() -> None:
     assert verdicts(bug) == {"FAIL"}
 
 
-def test_a_fully_masked_slice_takes_sliced_mode_out_for_cross_entropy() -> None:
+def test_a_fully_masked_slice_keeps_sliced_mode_for_cross_entropy() -> None:
+    # Sliced mode was refused here ("sliced mode cannot check"): the core's
+    # sliced mean divided by every slice, the fully masked one included.
     params = {"x": "[[1,2],[3,4],[5,6]]", "axis": "1", "mask": "[[0,0],[1,1],[1,1]]"}
     at = open_page(PAGE, **params, f="cross_entropy", target="argmax")
-    assert at.radio(key="gc_mode").options == ["elementwise", "directional"]
-    assert any("sliced mode cannot check" in c.value for c in at.caption)
+    assert at.radio(key="gc_mode").options == ["sliced", "elementwise", "directional"]
+    assert at.radio(key="gc_mode").value == "sliced"
+    assert not any("is not offered" in c.value for c in at.caption)
     assert verdicts(at) == {"PASS"}
+    # The kept rows [3, 4] and [5, 6] with their argmax, class 1: N = 2, and
+    # (softmax - onehot(1)) / 2 = ±(1 - σ(1)) / 2 = ±0.13447071 (the issue's
+    # reference value for x = [[1, 2]], pinned to torch there).
+    expected = [[0.0, 0.0], [0.13447071, -0.13447071], [0.13447071, -0.13447071]]
+    np.testing.assert_allclose(chart_z(at, "numeric"), expected, atol=1e-8)
     bug = open_page(PAGE, **params, f="cross_entropy", impl="missing_mean")
     assert verdicts(bug) == {"FAIL"}
 
