@@ -30,6 +30,7 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from softmax_core import load_array_file
 from tools import browser as appbrowser
@@ -157,15 +158,29 @@ class App:
     def set_g(self, page: Page, text: str) -> None:
         self.change(page, lambda: self.set_text(page, "g: upstream gradient", text))
 
-    def set_axis(self, page: Page, axis: str) -> None:
-        def pick() -> None:
-            box = page.locator('[data-testid="stSelectbox"]').filter(
-                has_text="axis: softmax along"
-            )
-            box.click()
-            page.get_by_role("option", name=re.compile(rf"^{re.escape(axis)} ")).click()
+    def pick_option(self, page: Page, box_label: str, option: re.Pattern[str]) -> None:
+        """Open the select box labelled `box_label` and click `option` in it.
 
-        self.change(page, pick)
+        On a loaded machine a click can land while a rerun redraws the box and
+        the list never opens; open it again rather than wait 30 s for nothing.
+        """
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text=box_label)
+        choice = page.get_by_role("option", name=option)
+        for _ in range(3):
+            box.click()
+            try:
+                choice.wait_for(state="visible", timeout=5_000)
+            except PlaywrightTimeoutError:
+                page.keyboard.press("Escape")
+                continue
+            choice.click()
+            return
+        raise AssertionError(f"the {box_label!r} box never listed {option.pattern!r}")
+
+    def set_axis(self, page: Page, axis: str) -> None:
+        option = re.compile(rf"^{re.escape(axis)} ")
+        box = "axis: softmax along"
+        self.change(page, lambda: self.pick_option(page, box, option))
 
     def step_temperature(self, page: Page, key: str = "ArrowRight") -> None:
         """Move the temperature slider one notch (ArrowRight: the next larger T)."""

@@ -18,12 +18,8 @@ def test_log_softmax_by_link_and_cross_entropy_by_widgets(app):
     assert app.shows_array(page, LOG_SOFTMAX_DX, rtol=1e-7)
     assert "not symmetric" in app.main_text(page)
 
-    def pick_cross_entropy() -> None:
-        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="f: function")
-        box.click()
-        page.get_by_role("option", name=re.compile("^cross_entropy")).click()
-
-    app.change(page, pick_cross_entropy)
+    cross_entropy = re.compile("^cross_entropy")
+    app.change(page, lambda: app.pick_option(page, "f: function", cross_entropy))
     app.change(page, lambda: app.set_text(page, "target: the true classes", "[1, 0]"))
     assert app.shows_array(page, CE_DX, rtol=1e-7)
     assert "0.81326169" in app.main_text(page)
