@@ -8,7 +8,7 @@ which stops the page, saying why, when an input cannot be used.
 
 import streamlit as st
 
-from softmax_app import links, urlstate
+from softmax_app import classroom, links, urlstate
 from softmax_app.panel import input_panel
 
 st.set_page_config(page_title="Softmax Lab", page_icon="🧮", layout="wide")
@@ -29,6 +29,7 @@ PAGES = [
 page = st.navigation(PAGES)
 st.session_state[links.PAGE_PATH] = page.url_path
 input_panel()
+classroom.apply_presenter()
 links.reserve_box()
 urlstate.finish_run()
 page.run()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from softmax_app import urlstate
+from softmax_app import presenter, urlstate
 
 __all__ = ["PAGE_PATH", "finish_box", "reserve_box", "share_box", "share_url"]
 
@@ -57,6 +57,16 @@ def share_box() -> None:
     with place:
         st.subheader("Copy link")
         st.code(share_url(), language=None, wrap_lines=True)
+        # A link button, not a second code box: the link stays the only code
+        # block here, and no link text is parsed as Markdown.
+        st.link_button(
+            "Presenter view of this link",
+            presenter.presenter_link(share_url()),
+            icon=":material/co_present:",
+            help="The same view without the panel and the code, in large text "
+            "(hide=panel,code&big=1; hide= also takes explain). Right-click to "
+            "copy it.",
+        )
         note = (
             "Point at the box and click its copy icon (top right). The link "
             "opens this page with these inputs, this slice and this view."

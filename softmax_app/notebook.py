@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 from nbformat import v4
 
-from softmax_app import links
+from softmax_app import classroom, links
 from softmax_app.inputs import FloatArray, parse_random_spec
 from softmax_app.panel import Inputs
 from softmax_app.render import notebook_code as code
@@ -356,7 +356,10 @@ def notebook_download(
     """Draw the "Download notebook" button for the panel's inputs on this page.
 
     Says why instead when no notebook can be written (too large an array).
+    Nothing is drawn under ``hide=code`` (the notebook is code to take home).
     """
+    if not classroom.shows("code"):
+        return
     cross_entropy = inputs.function == "cross_entropy"
     state = NotebookState(
         x=inputs.x,

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import softmax_core as sc
-from softmax_app import compute, rounding
+from softmax_app import classroom, compute, rounding
 from softmax_app.inputs import FloatArray
 from softmax_app.masking import BoolArray
 from softmax_app.panel import Inputs
@@ -113,8 +113,10 @@ def reproduce_in_code(
     Jacobians when `results` holds ``J``, the Stability page's arrays when it
     holds ``naive``, and the Gradcheck page's comparison when `check` is given.
     The downloads (x, g, y and every result) sit under a visible "Download"
-    heading below, not in the expander.
+    heading below, not in the expander. Nothing is drawn under ``hide=code``.
     """
+    if not classroom.shows("code"):
+        return
     with st.expander("Reproduce in code"):
         if note:
             st.caption(note)
@@ -233,8 +235,11 @@ def how_it_works(*items: str | Callable[..., object], intro: str = "") -> None:
 
     A string names a public function of ``softmax_core`` and shows its short
     reference implementation (:func:`softmax_core.reference_source`); a
-    callable (a gallery entry's backward pass) shows its own source.
+    callable (a gallery entry's backward pass) shows its own source. Nothing is
+    drawn under ``hide=explain``.
     """
+    if not classroom.shows("explain"):
+        return
     with st.expander("How it works"):
         if intro:
             st.markdown(intro)
