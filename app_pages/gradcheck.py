@@ -10,6 +10,7 @@ import softmax_core as sc
 from softmax_app import (
     arrayview,
     checksettings,
+    classroom,
     compute,
     links,
     masking,
@@ -422,6 +423,11 @@ elif impl_problem:
 inputs = current_inputs()
 if inputs.g_note and inputs.function != "cross_entropy":
     st.info(inputs.g_note, icon="↪️")
+if classroom.quiz_mode():
+    classroom.quiz_section(inputs)  # no picker, no gallery: they name the bugs
+    links.share_box()
+    st.stop()
+predicting = classroom.predict_mode()
 classic = (PRESETS["classic"][0], "1", "[[1, 0], [0, 1]]", "stale_counter")
 st.button(
     "Reproduce the classic stale-counter failure",
@@ -505,8 +511,12 @@ def check_call(inputs: Inputs, impl: str, mode: str, settings: str) -> str:
 
 
 @st.fragment
-def check_section(inputs: Inputs) -> None:
-    """Implementation, settings and the check: reruns alone when they change."""
+def check_section(inputs: Inputs, predicting: bool = False) -> None:
+    """Implementation, settings and the check: reruns alone when they change.
+
+    `predicting` (``predict=1``): the verdict and the numbers wait for a
+    PASS/FAIL prediction.
+    """
     impl = choose_implementation(inputs.function)
     entry = sc.IMPLEMENTATIONS[impl]
     variant = entry.variant(inputs.function)
@@ -518,6 +528,11 @@ def check_section(inputs: Inputs) -> None:
         for v in (eps, rtol, atol)
     )
     report = run_check(inputs, impl, mode, (eps_v, rtol_v, atol_v))
+    if report is not None and predicting:
+        shown = classroom.predict_verdict(
+            inputs, impl, report, correct_code=variant.correct, symptom=variant.symptom
+        )
+        report = report if shown else None
     if report is not None:
         verdict(report, upstream_scale(inputs))
         if inputs.function == "softmax":
@@ -562,4 +577,4 @@ def check_section(inputs: Inputs) -> None:
     links.share_box()
 
 
-check_section(inputs)
+check_section(inputs, predicting)
