@@ -8,7 +8,9 @@ import streamlit as st
 import softmax_core as sc
 from softmax_app import (
     arrayview,
+    classroom,
     compute,
+    links,
     losses,
     masking,
     notebook,
@@ -305,6 +307,7 @@ st.markdown(
 )
 
 inputs = current_inputs()
+predicting = classroom.predict_mode()
 x, axes, t, g = inputs.x, inputs.axes, inputs.temperature, inputs.upstream
 mask, function, target = inputs.mask, inputs.function, inputs.target
 try:
@@ -331,6 +334,9 @@ if y is not None and dx is not None:
         + ("" if mask is None else f", mask `{inputs.mask_text}`")
         + "."
     )
+    if predicting and not classroom.predict_entry(inputs, dx):
+        links.share_box()
+        st.stop()
     if inputs.g_note and function != "cross_entropy":
         st.info(inputs.g_note, icon="↪️")
     note = masking.fully_masked_note(mask, axes)
