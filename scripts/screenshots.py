@@ -3,8 +3,9 @@
 Usage: ``make screenshots`` (or ``.venv/bin/python scripts/screenshots.py``).
 Starts the app on a free loopback port, opens each page through a shared link
 (the classic example; the 3-D attention preset too for Explore; the
-log-softmax Jacobian, the cross-entropy step, a causal mask, and Gradcheck
-failing the transposed Jacobian for log-softmax) and writes
+log-softmax Jacobian, the cross-entropy step, a causal mask, Gradcheck
+failing the transposed Jacobian for log-softmax, the spot-the-bug quiz and a
+presenter link) and writes
 ``docs/screenshots/<name>.png``, 1400 px wide and as tall as the page (capped).
 """
 
@@ -63,6 +64,13 @@ SHOTS: dict[str, tuple[str, dict[str, str], int]] = {
     "causal-mask": (
         "explore",
         {"x": "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", "axis": "1", "mask": "causal"},
+        1,
+    ),
+    # Issue 14: Spot the bug on the classic example, and a presenter link.
+    "quiz": ("gradcheck", {**CLASSIC, "g": "[[1, 0], [0, 1]]", "quiz": "1"}, 0),
+    "presenter": (
+        "backward",
+        {**CLASSIC, "g": "[[1, 0], [0, 1]]", "hide": "panel,code", "big": "1"},
         1,
     ),
 }
