@@ -37,3 +37,27 @@ def test_presenter_link_hides_the_panel_and_enlarges_the_text(app):
     assert shown.evaluate(_FONT_JS) > 1.2 * normal_size
     assert "Reproduce in code" not in app.main_text(shown)
     assert not app.errors(shown)
+
+
+def test_backward_predict_holds_the_gradient_until_a_prediction(app):
+    page = app.open("backward", charts=0, predict="1", **CLASSIC)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("The gradient is shown once you have made a")
+    assert "One slice's Jacobian" not in app.main_text(page)
+    assert page.locator(".js-plotly-plot").count() == 0  # no number drawn yet
+    # dL/dx[0, 0] = y0 (1 - y0) = 0.19661193 for x = [1, 2], g = [1, 0].
+    page.get_by_label("Your prediction of that entry").fill("0.2")
+    page.get_by_role("button", name="Check my prediction").click()
+    expect(main).to_contain_text("Right: dL/dx[0, 0] is 0.1966")
+    app.settle(page)
+    assert "One slice's Jacobian" in app.main_text(page)
+
+
+def test_gradcheck_predict_holds_the_verdict_until_pass_or_fail(app):
+    page = app.open("gradcheck", charts=0, predict="1", impl="stale_counter", **CLASSIC)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main).to_contain_text("The verdict and the errors are shown once")
+    assert "✗ FAIL" not in app.main_text(page)
+    page.get_by_text("PASS", exact=True).click()
+    expect(main).to_contain_text("Not this time")
+    expect(main).to_contain_text("✗ FAIL")
