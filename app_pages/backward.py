@@ -18,7 +18,7 @@ from softmax_app import (
     views,
 )
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import explain, figures, losslatex, masked
+from softmax_app.render import alttext, explain, figures, losslatex, masked
 from softmax_app.tangents import tangent_section
 from softmax_core.slices import batch_shape, slice_length, to_slices
 
@@ -74,6 +74,7 @@ def jacobian_of_slice(
     """The chosen slice's Jacobian: a heatmap up to n = 64, else a summary."""
     n = y_slice.size
     if jacobian is not None and n <= MAX_HEATMAP_N:
+        zero_tol = rounding.jacobian_zero_tol(y_slice, inputs.temperature)
         labels = explain.slice_labels(inputs.x.shape, inputs.axes)
         fig = figures.heatmap(
             jacobian,
@@ -85,14 +86,21 @@ def jacobian_of_slice(
             y_title="output position i",
             value_format=".4~g" if n <= 6 else ".2~g",
             height=min(640, 140 + 48 * n) if n <= 12 else 600,
-            zero_tol=rounding.jacobian_zero_tol(y_slice, inputs.temperature),
+            zero_tol=zero_tol,
         )
         # A small matrix drawn full width has cells like banners: give it a
         # column and put the reading guide beside it.
         if kept is not None:
             fig = masked.mark_masked(fig, np.outer(kept, kept))
         left, right = st.columns([3, 2]) if n <= 8 else (st.container(), st.container())
-        left.plotly_chart(fig, key="backward-jacobian")
+        with left:
+            views.chart(
+                fig,
+                alttext.jacobian_alt(
+                    jacobian, name=f"J for {expr}", kept=kept, zero_tol=zero_tol
+                ),
+                key="backward-jacobian",
+            )
         right.markdown(READING[inputs.function])
         if kept is not None and not kept.all():
             right.caption(
@@ -139,16 +147,19 @@ def small_multiples(inputs: Inputs, y: np.ndarray, jacobians: np.ndarray) -> Non
         )
         for k in range(count)
     ]
+    zero_tol = rounding.jacobian_zero_tol(first, t)
     fig = figures.jacobian_grid(
         list(stack),
         titles,
         labels=explain.slice_labels(x.shape, axes),
-        zero_tol=rounding.jacobian_zero_tol(first, t),
+        zero_tol=zero_tol,
     )
+    kept = None
     if inputs.mask is not None:
         kept = to_slices(inputs.mask, axes).reshape(-1, n)[:count]
         fig = masked.mark_masked_grid(fig, kept[:, :, None] & kept[:, None, :])
-    st.plotly_chart(fig, key="backward-grid")
+    takeaway = alttext.grid_alt(list(stack), titles, kept=kept, zero_tol=zero_tol)
+    views.chart(fig, takeaway, key="backward-grid")
     st.caption(
         "One colour scale for all panels. Each slice has its own Jacobian: a "
         "slice's gradient must use that slice's upstream gradient, never another's."
@@ -212,8 +223,10 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
                 value_format=".4~g",
                 zero_tol=tol,
             )
-            st.plotly_chart(
-                masked.mark_masked(fig, kv), key=f"backward-{name.split()[0]}"
+            views.chart(
+                masked.mark_masked(fig, kv),
+                alttext.array_alt(view, name=name + where, kept=kv, zero_tol=tol),
+                key=f"backward-{name.split()[0]}",
             )
 
 

@@ -16,7 +16,7 @@ from softmax_app import (
     views,
 )
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import figures, masked
+from softmax_app.render import alttext, figures, masked
 from softmax_core.slices import batch_shape, slice_length
 
 #: Heatmaps and tables show at most this many rows and columns of the view.
@@ -63,7 +63,11 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
                 value_format=".4~g",
             )
             fig = figures.mark_nonfinite(fig, view)
-            st.plotly_chart(masked.mark_masked(fig, kv), key=f"explore-{name}")
+            views.chart(
+                masked.mark_masked(fig, kv),
+                alttext.array_alt(view, name=title, kept=kv),
+                key=f"explore-{name}",
+            )
     if kv is not None and not kv.all():
         st.caption(
             "Grey cells are masked: left out of their slice, so their probability "
@@ -82,11 +86,11 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
     index = arrayview.pick_slice(x.shape, axes, key="explore", param="slice")
     label = figures.slice_label("y", x.ndim, axes, index)
     values = arrayview.slice_at(y, axes, index)
+    labels = figures.slice_labels(x.shape, axes)
     fig = figures.slice_bar(
-        values,
-        title=f"{label} at T = {inputs.temperature:g}",
-        labels=figures.slice_labels(x.shape, axes),
+        values, title=f"{label} at T = {inputs.temperature:g}", labels=labels
     )
+    kept = None
     if inputs.mask is not None:
         kept = arrayview.slice_at(inputs.mask, axes, index)
         fig = masked.mark_masked_bars(fig, kept)
@@ -95,7 +99,10 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
                 "Grey bars are masked entries: their probability is 0 because "
                 "they were left out of the slice, not because exp gave 0."
             )
-    st.plotly_chart(fig, key="explore-slice")
+    takeaway = alttext.slice_bar_alt(
+        values, label=label, temperature=inputs.temperature, labels=labels, kept=kept
+    )
+    views.chart(fig, takeaway, key="explore-slice")
 
 
 def function_output(inputs: Inputs, y: np.ndarray) -> None:

@@ -23,7 +23,7 @@ from softmax_app import (
 from softmax_app.checksettings import ATOL_OPTIONS, AUTO, EPS_OPTIONS, RTOL_OPTIONS
 from softmax_app.inputs import PRESETS, format_axis
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import explain, figures
+from softmax_app.render import alttext, explain, figures
 from softmax_app.render.snippets import Check
 from softmax_core.gradcheck import MODES
 from softmax_core.parsing import format_array
@@ -311,12 +311,11 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
     x = inputs.x
     if report.numeric is None:  # directional mode
         st.subheader("Directional derivatives")
-        st.plotly_chart(
-            figures.direction_bars(
-                report.directional_analytic,
-                report.directional_numeric,
-                zero_tol=rounding.gradcheck_zero_tols(report, upstream_scale(inputs)),
-            ),
+        tols = rounding.gradcheck_zero_tols(report, upstream_scale(inputs))
+        analytic, numeric = report.directional_analytic, report.directional_numeric
+        views.chart(
+            figures.direction_bars(analytic, numeric, zero_tol=tols),
+            alttext.direction_alt(analytic, numeric, zero_tol=tols),
             key="gradcheck-directions",
         )
         st.dataframe(
@@ -353,9 +352,11 @@ def gradient_maps(inputs: Inputs, report: sc.GradcheckReport) -> None:
                     value_format=".3~g",
                     zero_tol=tol,
                 )
+                takeaway = alttext.array_alt(view, name=title, zero_tol=tol)
             else:
                 fig = figures.log_error_heatmap(view, title=title + " (log scale)")
-            st.plotly_chart(fig, key=f"gradcheck-{kind}-{title.split()[0]}")
+                takeaway = alttext.error_alt(view, name=title)
+            views.chart(fig, takeaway, key=f"gradcheck-{kind}-{title.split()[0]}")
 
 
 def slice_table(inputs: Inputs, report: sc.GradcheckReport) -> None:

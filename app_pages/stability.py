@@ -18,7 +18,7 @@ from softmax_app import (
     views,
 )
 from softmax_app.panel import Inputs, current_inputs
-from softmax_app.render import figures, masked
+from softmax_app.render import alttext, figures, masked
 
 #: Logit scales on the slider: roughly even steps on a log scale, 1 to 1000.
 SCALES = (
@@ -101,7 +101,8 @@ def marked_heatmap(
 ) -> None:
     """A heatmap with its inf/NaN cells painted and labelled, masked cells grey."""
     fig = figures.mark_nonfinite(figures.heatmap(z, title=title, **options), z)
-    st.plotly_chart(masked.mark_masked(fig, kept), key=key)
+    takeaway = alttext.array_alt(z, name=title, kept=kept)
+    views.chart(masked.mark_masked(fig, kept), takeaway, key=key)
 
 
 def mask_view(inputs: Inputs, view: tuple) -> np.ndarray | None:
@@ -186,13 +187,20 @@ def overflow_section(
             icon="✅",
         )
     sweep = compute.naive_sweep(x, axes, t, SWEEP)
-    st.plotly_chart(
+    views.chart(
         figures.sweep_line(
             sweep.scales,
             sweep.broken_fraction,
             current=scale,
             predicted=predicted,
             title="Naive softmax: share of slices with inf/NaN, by logit scale",
+        ),
+        alttext.sweep_alt(
+            sweep.scales,
+            sweep.broken_fraction,
+            current=scale,
+            current_broken=broken,
+            predicted=predicted,
         ),
         key="stability-sweep",
     )

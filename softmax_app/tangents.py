@@ -13,10 +13,10 @@ import numpy as np
 import streamlit as st
 from numpy.typing import NDArray
 
-from softmax_app import arrayview, compute, urlstate
+from softmax_app import arrayview, compute, urlstate, views
 from softmax_app.inputs import UPSTREAM_KEYWORDS, FloatArray, make_upstream
 from softmax_app.panel import Inputs
-from softmax_app.render import figures, masked
+from softmax_app.render import alttext, figures, masked
 from softmax_core import parse_array
 
 __all__ = ["DEFAULT_TANGENT", "make_tangent", "tangent_section"]
@@ -73,10 +73,14 @@ def _heatmaps(inputs: Inputs, jt: FloatArray, dx: FloatArray) -> None:
         (jt, dx),
         strict=True,
     ):
-        fig = figures.heatmap(
-            _view(a, inputs.x.ndim), diverging=True, title=name, value_format=".4~g"
-        )
-        column.plotly_chart(masked.mark_masked(fig, kv), key=f"tangent-{name[:3]}")
+        view = _view(a, inputs.x.ndim)
+        fig = figures.heatmap(view, diverging=True, title=name, value_format=".4~g")
+        with column:
+            views.chart(
+                masked.mark_masked(fig, kv),
+                alttext.array_alt(view, name=name, kept=kv),
+                key=f"tangent-{name[:3]}",
+            )
     if inputs.x.ndim > 2:
         st.caption("Both show the last two dims at index 0 of the others.")
 

@@ -15,16 +15,19 @@ from softmax_app import classroom, compute, rounding
 from softmax_app.inputs import FloatArray
 from softmax_app.masking import BoolArray
 from softmax_app.panel import Inputs
+from softmax_app.render import alttext
 from softmax_app.render.exports import to_csv_bytes, to_npy_bytes
 from softmax_app.render.masked import masked_table
 from softmax_app.render.snippets import Check, Loss, snippets
 from softmax_core.reference import function_source
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
     from pandas.io.formats.style import Styler
 
 __all__ = [
     "array_table",
+    "chart",
     "display_frame",
     "download_arrays",
     "downloads",
@@ -75,6 +78,24 @@ def array_table(
         st.dataframe(masked_table(grid, kept, digits), width="stretch")
         return
     st.dataframe(display_frame(frame, digits), width="stretch")
+
+
+def chart(fig: go.Figure, takeaway: str, *, key: str) -> None:
+    """Draw a Plotly chart with its takeaway: the only way pages draw charts.
+
+    The sentence (from :mod:`softmax_app.render.alttext`) is the chart's
+    accessible name (``alt``, read by screen readers) and a caption right
+    under it, for everyone. Call it inside ``with column:`` to place it.
+
+    Raises
+    ------
+    ValueError
+        If `takeaway` is blank: every chart must state what it shows.
+    """
+    if not takeaway.strip():
+        raise ValueError(f"chart {key!r} has no takeaway sentence")
+    st.plotly_chart(fig, key=key, alt=takeaway)
+    st.caption(alttext.as_markdown(takeaway))
 
 
 def display_frame(frame: pd.DataFrame, digits: int = 8) -> pd.DataFrame | Styler:
