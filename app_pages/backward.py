@@ -64,6 +64,11 @@ def jacobian_title(function: str, expr: str) -> str:
     return f"J of log_softmax({expr}): entry [i, j] = ∂log y_i / ∂x_j"
 
 
+def jacobian_name(function: str, expr: str) -> str:
+    """Whose Jacobian the heatmap shows, for its takeaway sentence."""
+    return f"J for {expr}" if function == "softmax" else f"J of log_softmax({expr})"
+
+
 def jacobian_of_slice(
     inputs: Inputs,
     jacobian: np.ndarray | None,
@@ -97,7 +102,10 @@ def jacobian_of_slice(
             views.chart(
                 fig,
                 alttext.jacobian_alt(
-                    jacobian, name=f"J for {expr}", kept=kept, zero_tol=zero_tol
+                    jacobian,
+                    name=jacobian_name(inputs.function, expr),
+                    kept=kept,
+                    zero_tol=zero_tol,
                 ),
                 key="backward-jacobian",
             )

@@ -4,8 +4,8 @@ Usage: ``make screenshots`` (or ``.venv/bin/python scripts/screenshots.py``).
 Starts the app on a free loopback port, opens each page through a shared link
 (the classic example; the 3-D attention preset too for Explore; the
 log-softmax Jacobian, the cross-entropy step, a causal mask, Gradcheck
-failing the transposed Jacobian for log-softmax, the spot-the-bug quiz and a
-presenter link) and writes
+failing the transposed Jacobian for log-softmax, a Lesson step, the
+spot-the-bug quiz and a presenter link) and writes
 ``docs/screenshots/<name>.png``, 1400 px wide and as tall as the page (capped).
 """
 
@@ -66,7 +66,9 @@ SHOTS: dict[str, tuple[str, dict[str, str], int]] = {
         {"x": "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", "axis": "1", "mask": "causal"},
         1,
     ),
-    # Issue 14: Spot the bug on the classic example, and a presenter link.
+    # Issue 14: a lesson step (text, its link, its question), Spot the bug on
+    # the classic example, and a presenter link.
+    "lesson": ("lesson", {"step": "6"}, 0),
     "quiz": ("gradcheck", {**CLASSIC, "g": "[[1, 0], [0, 1]]", "quiz": "1"}, 0),
     "presenter": (
         "backward",

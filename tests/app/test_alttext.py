@@ -298,3 +298,13 @@ def test_stability_sentence_states_the_current_numbers() -> None:
     assert "NaN" in naive
     sweep = next(a for a in alts if a.startswith("Share of"))
     assert "at the current scale 300: 50%" in sweep
+
+
+def test_log_softmax_jacobian_sentence_names_its_function() -> None:
+    at = open_page("app_pages/backward.py", **CLASSIC, f="log_softmax")
+    alt = at.get("plotly_chart")[0].proto.alt
+    # (I − 1yᵀ) for y = softmax([1, 2]): diagonal 1 − y_i, off-diagonal −y_j.
+    assert alt == (
+        "Heatmap of J of log_softmax(x[0, :]): diagonal from 0.269 to 0.731, "
+        "off-diagonal from −0.731 to −0.269; every row sums to 0; not symmetric."
+    )
