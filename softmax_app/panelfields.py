@@ -164,7 +164,7 @@ def mask_widget(
     if x is not None:
         _fit_mask(x, previous)
     st.text_input(
-        "mask: 1 kept, 0 masked",
+        "mask (1 = kept, 0 = masked)",
         key="mask",
         help=(
             "none; causal (lower-triangular over the last two axes: query i sees "

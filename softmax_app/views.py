@@ -113,7 +113,7 @@ def display_frame(frame: pd.DataFrame, digits: int = 8) -> pd.DataFrame | Styler
 DOWNLOAD_LABELS = {
     "x": "x (input)",
     "g": "g (upstream gradient)",
-    "mask": "mask (1 kept, 0 masked)",
+    "mask": "mask (1 = kept, 0 = masked)",
     "target": "t (target distribution)",
     "y": "y = softmax(x / T)",
     "dx": "dL/dx",

@@ -28,7 +28,8 @@ def test_log_softmax_by_link_and_cross_entropy_by_widgets(app):
 
 def test_causal_mask_typed_in_the_panel_greys_the_masked_cells(app):
     page = app.open("explore", x="[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", axis="1")
-    app.change(page, lambda: app.set_text(page, "mask: 1 kept, 0 masked", "causal"))
+    mask_box = "mask (1 = kept, 0 = masked)"
+    app.change(page, lambda: app.set_text(page, mask_box, "causal"))
     rows = [[1.0, np.nan, np.nan], [0.26894142, 0.73105858, np.nan],
             [0.09003057, 0.24472847, 0.66524096]]  # fmt: skip
     assert app.shows_array(page, rows, rtol=1e-7)
