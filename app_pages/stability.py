@@ -293,7 +293,7 @@ def dtype_section(inputs: Inputs, results: tuple[sc.DtypeResult, ...]) -> None:
     if shown == len(labels):
         more = ""
     st.caption(f"The slice {label} in each dtype{more}")
-    st.dataframe(views.display_frame(values))
+    views.number_table(values)
 
 
 st.title("Stability: overflow, underflow and precision")

@@ -23,12 +23,12 @@ from softmax_core.reference import function_source
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-    from pandas.io.formats.style import Styler
 
 __all__ = [
     "array_table",
     "chart",
-    "display_frame",
+    "column_format",
+    "number_table",
     "download_arrays",
     "downloads",
     "how_it_works",
@@ -77,7 +77,7 @@ def array_table(
     if kept is not None and not np.all(kept):
         st.dataframe(masked_table(grid, kept, digits), width="stretch")
         return
-    st.dataframe(display_frame(frame, digits), width="stretch")
+    number_table(frame, digits)
 
 
 def chart(fig: go.Figure, takeaway: str, *, key: str) -> None:
@@ -98,15 +98,44 @@ def chart(fig: go.Figure, takeaway: str, *, key: str) -> None:
     st.caption(alttext.as_markdown(takeaway))
 
 
-def display_frame(frame: pd.DataFrame, digits: int = 8) -> pd.DataFrame | Styler:
-    """Format a numeric table for st.dataframe with `digits` significant digits.
+def number_table(frame: pd.DataFrame, digits: int = 8) -> None:
+    """Show a numeric table with `digits` significant digits.
 
-    A NaN cell reaches the browser as null and reads "None" whatever the
-    Styler says, so a table holding NaN is sent as text ("NaN", "inf").
+    The digits are a column format the browser applies: a pandas Styler would
+    format every cell in Python on every run, which was the largest single
+    cost of a Backward page run. A NaN cell reaches the browser as null and
+    reads "None" whatever the format says, so a table holding NaN is sent as
+    text ("NaN", "inf").
     """
     if frame.isna().to_numpy().any():
-        return frame.map(lambda v: "NaN" if np.isnan(v) else f"{v:.{digits}g}")
-    return frame.style.format(f"{{:.{digits}g}}")
+        text = frame.map(lambda v: "NaN" if np.isnan(v) else f"{v:.{digits}g}")
+        st.dataframe(text, width="stretch")
+        return
+    config = {
+        str(column): st.column_config.NumberColumn(
+            format=column_format(frame[column].to_numpy(), digits)
+        )
+        for column in frame.columns
+    }
+    st.dataframe(frame, width="stretch", column_config=config)
+
+
+def column_format(values: FloatArray, digits: int = 8) -> str:
+    """Return the browser's printf format for a column of `digits` digits.
+
+    The browser's ``%g`` writes a number of 10**digits or more in full, padded
+    with zeros (1234567891 at 8 digits reads 1234567900, as if exact), so such
+    a column is written in exponent form instead.
+
+    Examples
+    --------
+    >>> column_format(np.array([0.25, -3.0])), column_format(np.array([1.5e9]))
+    ('%.8g', '%.7e')
+    """
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size and float(finite.max()) >= 10.0**digits:
+        return f"%.{digits - 1}e"
+    return f"%.{digits}g"
 
 
 #: File names and labels of the downloads, in the order they are offered.
