@@ -124,7 +124,7 @@ def read_impl_link() -> str | None:
     names = ", ".join(f"`{name}`" for name in sc.IMPLEMENTATIONS)
     return (
         f"**impl** = {wanted!r} is not an implementation; valid names are "
-        f"{names}. Showing `{DEFAULT_IMPL}` instead."
+        f"{names}. Pick one above to run the check."
     )
 
 
@@ -134,15 +134,18 @@ def _not_for(name: str, function: str) -> str:
     names = ", ".join(f"`{n}`" for n in sc.implementations_for(function))
     return (
         f"**impl** = {name!r} has no {function} version (it applies to "
-        f"{applies}); the {function} entries are {names}. Showing "
-        f"`{DEFAULT_IMPL}` instead."
+        f"{applies}); the {function} entries are {names}. Pick one above to "
+        "run the check."
     )
 
 
-def choose_implementation(function: str) -> str:
+def choose_implementation(function: str) -> tuple[str, bool]:
     """The picker of `function`'s gallery entries, mirrored to the URL's ``impl``.
 
-    Says beside it, once, why the link's (or the kept) ``impl`` was not used.
+    Says beside it, once, why the link's (or the kept) ``impl`` cannot be
+    checked; returns the picked name and whether it was refused this run (the
+    picker then shows the default, which the learner has not asked for: the
+    check waits for their pick).
     """
     entries = sc.implementations_for(function)
     wanted = st.session_state.get("impl") or st.session_state.get(_KEEP)
@@ -161,7 +164,7 @@ def choose_implementation(function: str) -> str:
     )
     st.session_state[_KEEP] = impl
     urlstate.publish("impl", impl, DEFAULT_IMPL)
-    return str(impl)
+    return str(impl), bool(problem)
 
 
 def _example_caption(variant: sc.Variant) -> str:
@@ -518,7 +521,9 @@ def check_section(inputs: Inputs, predicting: bool = False) -> None:
     `predicting` (``predict=1``): the verdict and the numbers wait for a
     PASS/FAIL prediction.
     """
-    impl = choose_implementation(inputs.function)
+    impl, refused = choose_implementation(inputs.function)
+    if refused:
+        return  # nothing computed from the default the learner did not pick
     entry = sc.IMPLEMENTATIONS[impl]
     variant = entry.variant(inputs.function)
     st.markdown(f"**{entry.title}.** {entry.explanation}")

@@ -166,7 +166,10 @@ def test_invalid_impl_lists_valid_names() -> None:
     assert "no_such_thing" in message
     assert all(name in message for name in SOFTMAX_ENTRIES)
     assert at.selectbox(key="impl").value == "vectorized"
-    assert verdicts(at) == {"PASS"}
+    # No verdict of the default the learner did not ask for, until they pick.
+    assert verdicts(at) == set() and not at.get("plotly_chart")
+    at.selectbox(key="impl").select("stale_counter").run()
+    assert verdicts(at) == {"FAIL"} and not at.error
 
 
 def test_a_bad_impl_is_reported_when_a_bad_input_stops_the_page() -> None:
@@ -177,15 +180,17 @@ def test_a_bad_impl_is_reported_when_a_bad_input_stops_the_page() -> None:
     assert any(m.startswith("**impl**") and "no_such_impl" in m for m in messages)
     assert any(m.startswith("**T**") for m in messages), messages
     assert shows_nothing_computed(at)
-    # Once T is fixed, the picker shows the default and says why, once.
+    # Once T is fixed, the picker shows the default and says why, once, and
+    # checks nothing until the learner picks.
     at.button(key="use-default-t").click().run()
     (message,) = [e.value for e in at.main.error]
-    assert message.startswith("**impl**") and "Showing `vectorized`" in message
+    assert message.startswith("**impl**") and "Pick one above" in message
     assert at.selectbox(key="impl").value == "vectorized"
-    assert verdicts(at) == {"PASS"}
+    assert verdicts(at) == set() and not at.get("plotly_chart")
     assert "impl" not in at.query_params
-    at.run()
+    at.selectbox(key="impl").select("vectorized").run()
     assert not at.error
+    assert verdicts(at) == {"PASS"}
 
 
 # --- buttons ------------------------------------------------------------------------
@@ -471,7 +476,8 @@ def test_an_entry_without_the_functions_version_is_said_and_not_checked() -> Non
     message = " ".join(e.value for e in at.error)
     assert "'missing_diagonal' has no log_softmax version" in message
     assert at.selectbox(key="impl").value == "vectorized"
-    assert verdicts(at) == {"PASS"}
+    # Nothing is computed from the default until the learner picks it.
+    assert verdicts(at) == set() and not at.get("plotly_chart")
     assert "impl" not in at.query_params
 
 
