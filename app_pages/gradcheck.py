@@ -40,6 +40,8 @@ MAX_VIEW = 100
 WORST_ROWS = 20
 #: Why the link's ``impl`` could not be used, until the picker shows it.
 _IMPL_PROBLEM = "_gradcheck_impl_problem"
+#: After a refused setting from the link: the check waits for the learner.
+_PICK = "Pick a value above to run the check."
 #: The core's backward pass of each function, shown in "How it works".
 REFERENCE = {
     "softmax": "softmax_vjp",
@@ -201,7 +203,10 @@ def refusal(inputs: Inputs, mode: str, impl: str) -> str | None:
 
 
 def _setting_slider(column, label, name, options, help_text):  # type: ignore[no-untyped-def]
-    """A step or tolerance slider, seeded from and mirrored to the link's `name`."""
+    """A step or tolerance slider, seeded from and mirrored to the link's `name`.
+
+    Returns its value and whether the link's value was refused this run.
+    """
     key = f"gc_{name}"
     problem = urlstate.seed_widget(name, key, checksettings.reader(name, options))
     st.session_state.setdefault(key, AUTO)
@@ -215,13 +220,19 @@ def _setting_slider(column, label, name, options, help_text):  # type: ignore[no
         help=help_text,
     )
     if problem:
-        column.error(f"{problem}. Using {checksettings.format_setting(value)}.")
+        column.error(f"{problem}. {_PICK}")
     urlstate.publish(name, checksettings.format_setting(value), AUTO)
-    return value
+    return value, bool(problem)
 
 
-def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, object]:
-    """Mode, step and tolerances, mirrored to the link; too slow modes left out."""
+def choose_settings(
+    inputs: Inputs, impl: str
+) -> tuple[str, object, object, object, bool]:
+    """Mode, step and tolerances, mirrored to the link; too slow modes left out.
+
+    The last value says whether a setting from the link was refused this run:
+    the widget then shows its default, and the check waits for the learner.
+    """
     modes = [m for m in MODES if refusal(inputs, m, "") is None]
     problem = urlstate.seed_widget("mode", "gc_mode", checksettings.read_mode)
     if problem is None and st.session_state.get("gc_mode") not in (None, *modes):
@@ -241,11 +252,11 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         captions=[MODE_HELP[m] for m in modes],
     )
     if problem:
-        left.error(f"{problem}. Using {mode}.")
+        left.error(f"{problem}. {_PICK}")
     urlstate.publish("mode", str(mode), checksettings.DEFAULT_MODE)
     for missing in (m for m in MODES if m not in modes):
         left.caption(f"*{missing}* is not offered: {refusal(inputs, missing, '')}")
-    eps = _setting_slider(
+    eps, eps_refused = _setting_slider(
         mid,
         "Step eps",
         "eps",
@@ -254,7 +265,7 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         "slice (softmax only sees differences within a slice). auto is the cube "
         "root of float64's machine epsilon, which balances truncation and rounding.",
     )
-    rtol = _setting_slider(
+    rtol, rtol_refused = _setting_slider(
         right,
         "rtol",
         "rtol",
@@ -262,7 +273,7 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         "Relative tolerance of the pass rule |a − n| ≤ atol + rtol · |n|; "
         "auto follows torch.autograd.gradcheck for float64.",
     )
-    atol = _setting_slider(
+    atol, atol_refused = _setting_slider(
         far,
         "atol",
         "atol",
@@ -270,7 +281,8 @@ def choose_settings(inputs: Inputs, impl: str) -> tuple[str, object, object, obj
         "Absolute tolerance of the pass rule; auto follows "
         "torch.autograd.gradcheck for float64.",
     )
-    return str(mode), eps, rtol, atol
+    refused = bool(problem) or eps_refused or rtol_refused or atol_refused
+    return str(mode), eps, rtol, atol, refused
 
 
 def upstream_scale(inputs: Inputs) -> np.ndarray:
@@ -528,7 +540,9 @@ def check_section(inputs: Inputs, predicting: bool = False) -> None:
     variant = entry.variant(inputs.function)
     st.markdown(f"**{entry.title}.** {entry.explanation}")
     what_is_checked(inputs, impl)
-    mode, eps, rtol, atol = choose_settings(inputs, impl)
+    mode, eps, rtol, atol, refused = choose_settings(inputs, impl)
+    if refused:
+        return  # nothing computed with a setting the learner did not pick
     eps_v, rtol_v, atol_v = (
         None if v == AUTO else float(v)  # type: ignore[arg-type]
         for v in (eps, rtol, atol)

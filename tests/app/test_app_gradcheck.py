@@ -402,7 +402,12 @@ def test_bad_settings_name_the_parameter(params: dict[str, str], name: str) -> N
     at = open_page(PAGE, **CLASSIC, **params)
     messages = [e.value for e in at.main.error]
     assert len(messages) == 1 and messages[0].startswith(f"**{name}**"), messages
-    assert "Using" in messages[0]  # says what is shown instead
+    assert "Pick a value above" in messages[0]
+    # Nothing is checked with a setting the learner did not ask for ...
+    assert verdicts(at) == set() and not at.get("plotly_chart")
+    # ... until the next run, with the setting the widget visibly holds.
+    at.run()
+    assert verdicts(at) == {"PASS"} and not at.main.error
     assert verdicts(at) == {"PASS"}  # the check ran with the value shown
 
 
