@@ -535,6 +535,7 @@ def check_section(inputs: Inputs, predicting: bool = False) -> None:
     """
     impl, refused = choose_implementation(inputs.function)
     if refused:
+        choose_settings(inputs, impl)  # a bad setting in the link is said too
         return  # nothing computed from the default the learner did not pick
     entry = sc.IMPLEMENTATIONS[impl]
     variant = entry.variant(inputs.function)

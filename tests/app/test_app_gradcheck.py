@@ -476,6 +476,13 @@ def test_cross_entropy_checks_the_mean_loss_against_the_target() -> None:
     assert metric(bug, "norm relative error") == pytest.approx(1 / 3, rel=1e-3)
 
 
+def test_a_refused_impl_and_a_bad_setting_are_both_said() -> None:
+    at = open_page(PAGE, impl="missing_diagonal", f="log_softmax", eps="abc", **CLASSIC)
+    messages = " ".join(e.value for e in at.main.error)
+    assert "has no log_softmax version" in messages and "**eps**" in messages
+    assert verdicts(at) == set() and not at.get("plotly_chart")
+
+
 def test_an_entry_without_the_functions_version_is_said_and_not_checked() -> None:
     at = open_page(PAGE, impl="missing_diagonal", f="log_softmax", **CLASSIC)
     message = " ".join(e.value for e in at.error)
