@@ -15,8 +15,10 @@ def _softmax_vjp(
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -84,14 +86,32 @@ def reference_source(name: str) -> str:
     return "\n\n".join(function_source(f) for f in functions_)
 
 
+#: Serialises the first parse of each function. CPython 3.11's AST
+#: constructor keeps its recursion depth in interpreter-wide state: two threads
+#: parsing at once (a garbage collection inside one parse can switch threads)
+#: can fail with "SystemError: AST constructor recursion depth mismatch". That
+#: happened to one of 30 sessions opening Backward at once on one server.
+_PARSE_LOCK = threading.Lock()
+
+
 def function_source(function: Callable[..., Any]) -> str:
     """Return the source of `function` without its docstring and decorators.
+
+    Each function's source is read and parsed once per process, under a lock,
+    and then reused: every app session shows the same text, and no two
+    threads parse at the same time.
 
     Raises
     ------
     TypeError
         If the source of `function` cannot be found (a builtin, a lambda).
     """
+    with _PARSE_LOCK:
+        return _parsed_source(function)
+
+
+@functools.cache
+def _parsed_source(function: Callable[..., Any]) -> str:
     source = textwrap.dedent(inspect.getsource(function))
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.FunctionDef)

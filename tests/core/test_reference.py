@@ -43,3 +43,61 @@ def test_the_shown_vjp_is_the_one_that_runs():
 def test_unknown_name_is_refused_with_the_valid_names():
     with pytest.raises(ValueError, match="valid names are 'softmax'"):
         reference_source("softmx")
+
+
+def _fresh_functions(count):
+    """New function objects, so no earlier call has parsed them yet."""
+    made = []
+    for k in range(count):
+        namespace = {}
+        exec(f"def f{k}(a):\n    'doc'\n    return a + {k}\n", namespace)  # noqa: S102
+        made.append(namespace[f"f{k}"])
+    return made
+
+
+def test_sources_are_parsed_once_and_never_by_two_threads_at_once(monkeypatch):
+    # CPython 3.11's AST constructor can fail with "SystemError: AST
+    # constructor recursion depth mismatch" when two threads parse at once; a
+    # Streamlit server runs every session's script in its own thread. Widen
+    # the window inside ast.parse and count who is in it.
+    import inspect
+    import threading
+    import time
+
+    import softmax_core.reference as reference
+
+    functions = _fresh_functions(4)
+    sources = {f: f"def {f.__name__}(a):\n    'doc'\n    return a\n" for f in functions}
+    monkeypatch.setattr(inspect, "getsource", lambda f: sources[f])
+    real_parse, inside, most, calls = ast.parse, [0], [0], [0]
+    lock = threading.Lock()
+
+    def slow_parse(source, *args, **kwargs):
+        with lock:
+            inside[0] += 1
+            calls[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.01)
+        try:
+            return real_parse(source, *args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(reference.ast, "parse", slow_parse)
+    start = threading.Barrier(8)
+    results = []
+
+    def session():
+        start.wait()
+        results.append([reference.function_source(f) for f in functions])
+
+    threads = [threading.Thread(target=session) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert calls[0] == len(functions)
+    expected = [f"def {f.__name__}(a):\n    return a" for f in functions]
+    assert results == [expected] * 8
