@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -150,6 +150,21 @@ DOWNLOAD_LABELS = {
 }
 
 
+#: Session-state keys of the two code expanders (True while open).
+REPRODUCE_KEY = "expander-reproduce"
+HOW_KEY = "expander-how"
+
+
+def lazy_expander(label: str, key: str) -> Any:
+    """Return a closed-by-default expander whose content is built only when open.
+
+    Opening or closing it reruns the page (``on_change="rerun"``), and its
+    ``.open`` says which: the code boxes inside are neither computed nor sent
+    to the browser while closed. The state stays open across reruns.
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def reproduce_in_code(
     inputs: Inputs,
     results: Mapping[str, FloatArray],
@@ -167,35 +182,46 @@ def reproduce_in_code(
     """
     if not classroom.shows("code"):
         return
-    with st.expander("Reproduce in code"):
-        if note:
-            st.caption(note)
-        st.caption(
-            "Runs as it is in any Python with NumPy (or PyTorch, or JAX): no "
-            "Softmax Lab needed. Large arrays are read from the downloads below."
-        )
-        codes = snippets(
-            inputs.x,
-            inputs.x_text,
-            inputs.axis_arg,
-            inputs.temperature,
-            inputs.upstream,
-            inputs.g_text,
-            jacobian="J" in results,
-            stability="naive" in results,
-            check=check,
-            loss=Loss(
-                inputs.function,
-                inputs.mask,
-                inputs.mask_text,
-                inputs.target,
-                inputs.target_text,
-            ),
-        )
-        for tab, code in zip(st.tabs(list(codes)), codes.values(), strict=True):
-            with tab:
-                st.code(code, language="python")
+    expander = lazy_expander("Reproduce in code", REPRODUCE_KEY)
+    with expander:
+        if expander.open:
+            _snippet_tabs(inputs, results, note, check)
     downloads(inputs, results)
+
+
+def _snippet_tabs(
+    inputs: Inputs,
+    results: Mapping[str, FloatArray],
+    note: str,
+    check: Check | None,
+) -> None:
+    if note:
+        st.caption(note)
+    st.caption(
+        "Runs as it is in any Python with NumPy (or PyTorch, or JAX): no "
+        "Softmax Lab needed. Large arrays are read from the downloads below."
+    )
+    codes = snippets(
+        inputs.x,
+        inputs.x_text,
+        inputs.axis_arg,
+        inputs.temperature,
+        inputs.upstream,
+        inputs.g_text,
+        jacobian="J" in results,
+        stability="naive" in results,
+        check=check,
+        loss=Loss(
+            inputs.function,
+            inputs.mask,
+            inputs.mask_text,
+            inputs.target,
+            inputs.target_text,
+        ),
+    )
+    for tab, code in zip(st.tabs(list(codes)), codes.values(), strict=True):
+        with tab:
+            st.code(code, language="python")
 
 
 def download_arrays(
@@ -290,7 +316,10 @@ def how_it_works(*items: str | Callable[..., object], intro: str = "") -> None:
     """
     if not classroom.shows("explain"):
         return
-    with st.expander("How it works"):
+    expander = lazy_expander("How it works", HOW_KEY)
+    if not expander.open:
+        return
+    with expander:
         if intro:
             st.markdown(intro)
         for item in items:

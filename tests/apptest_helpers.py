@@ -77,6 +77,20 @@ def open_page(page: str | None = None, **params: str) -> AppTest:
     return at
 
 
+def open_code_expanders(at: AppTest) -> AppTest:
+    """Open "How it works" and "Reproduce in code" as a click would, and rerun.
+
+    Both are lazy (built only while open), so their code exists only after this.
+    """
+    from softmax_app.views import HOW_KEY, REPRODUCE_KEY
+
+    at.session_state[HOW_KEY] = True
+    at.session_state[REPRODUCE_KEY] = True
+    at.run()
+    assert_no_exception(at)
+    return at
+
+
 def assert_no_exception(at: AppTest) -> None:
     """Fail with the exception texts if the last run raised."""
     assert not at.exception, [e.value for e in at.exception]

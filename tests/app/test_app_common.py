@@ -24,6 +24,7 @@ from tests.apptest_helpers import (
     assert_no_exception,
     errors,
     next_to,
+    open_code_expanders,
     open_page,
     shows_nothing_computed,
 )
@@ -493,6 +494,21 @@ def test_seed_widget_reads_a_page_parameter_once(given, value, warning):
     assert at.query_params["eps"] == "0.125"
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_code_expanders_are_built_only_when_open(page):
+    # Issue 11: "expanders that compute only when open". Closed, the two code
+    # expanders send no code at all (no snippets built, no highlighter work in
+    # the browser); opened, their code is there, and stays on the next run.
+    at = open_page(f"app_pages/{page}.py", **CLASSIC, g="[[1,0],[0,1]]")
+    labels = [e.label for e in at.main.expander]
+    assert {"How it works", "Reproduce in code"} <= set(labels)
+    assert not [c for c in at.main.code]
+    open_code_expanders(at)
+    assert len(at.main.code) >= 2
+    at.run()
+    assert len(at.main.code) >= 2
+
+
 @pytest.mark.parametrize(
     ("page", "shown"),
     [
@@ -506,6 +522,7 @@ def test_how_it_works_shows_the_short_reference_without_docstrings(page, shown):
     # Regression: the expander printed whole modules (about 450 lines on
     # Gradcheck), docstrings included, and imported private core names.
     at = open_page(f"app_pages/{page}.py", **CLASSIC, g="[[1,0],[0,1]]")
+    open_code_expanders(at)
     # How it works shows functions; Reproduce in code starts with its imports.
     sources = [c.value for c in at.code if c.value.lstrip().startswith("def ")]
     assert any(shown in s for s in sources), sources

@@ -23,6 +23,7 @@ from tests.apptest_helpers import (
     chart_specs,
     decode,
     errors,
+    open_code_expanders,
     open_page,
     page_text,
     tables,
@@ -202,7 +203,7 @@ def test_nan_slice_is_reported_and_tabulated_as_nan_not_none_regression():
 
 
 def test_expanders_show_the_source_and_the_code():
-    at = open_page(PAGE, **CLASSIC)
+    at = open_code_expanders(open_page(PAGE, **CLASSIC))
     code = "\n".join(c.value for c in at.code)
     assert "def _softmax(" in code and "def softmax(" in code
     assert "axis = 1" in code  # as the link wrote it

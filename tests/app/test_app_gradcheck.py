@@ -23,6 +23,7 @@ from tests.apptest_helpers import (
     chart_title,
     chart_z,
     charts,
+    open_code_expanders,
     open_page,
     shows_nothing_computed,
     verdicts,
@@ -423,6 +424,7 @@ def test_a_mode_too_slow_for_the_input_is_explained() -> None:
 
 def test_code_needs_no_softmax_lab_and_downloads_are_visible() -> None:
     at = open_page(PAGE, **CLASSIC, impl="stale_counter", eps="1e-05")
+    open_code_expanders(at)
     expander = next(e for e in at.main.expander if e.label == "Reproduce in code")
     code = "\n".join(c.value for c in expander.code)
     assert "softmax_core" not in code and "softmax_app" not in code

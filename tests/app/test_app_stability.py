@@ -19,6 +19,7 @@ from tests.apptest_helpers import (
     chart_specs,
     decode,
     errors,
+    open_code_expanders,
     open_page,
     page_text,
     tables,
@@ -179,7 +180,7 @@ def test_3d_tuple_axis():
 
 
 def test_reproduce_in_code_uses_the_scaled_input():
-    at = open_page(PAGE, **CLASSIC, scale="3")
+    at = open_code_expanders(open_page(PAGE, **CLASSIC, scale="3"))
     code = "\n".join(c.value for c in at.code)
     assert "x = np.array([[3.0, 6.0]," in code
     assert "def naive_softmax(" in code
