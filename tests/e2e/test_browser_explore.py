@@ -97,3 +97,19 @@ def test_unreadable_x_draws_nothing_and_an_example_loads(app):
     app.change(page, lambda: page.get_by_role("button", name="Load an example").click())
     assert app.shows_array(page, softmax(CLASSIC, axis=1))
     assert not app.errors(page)
+
+
+def test_code_expanders_fill_when_opened(app):
+    # Both code expanders are lazy: closed, the page holds no code box of
+    # theirs; a click reruns the page and fills them with what runs at home.
+    page = app.open("explore", **LINK)
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator('[data-testid="stCode"]').count() == 0
+    for label in ("Reproduce in code", "How it works"):
+        expander = main.locator('[data-testid="stExpander"]').filter(has_text=label)
+        expander.locator("summary").click()
+        expander.locator('[data-testid="stCode"]').first.wait_for()
+        app.settle(page)
+    texts = "\n".join(main.locator('[data-testid="stCode"]').all_inner_texts())
+    assert "import numpy as np" in texts and "axis = 1" in texts
+    assert "def _softmax(" in texts
