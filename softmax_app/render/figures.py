@@ -8,12 +8,20 @@ Colour rules used on every page:
 
 Streamlit's own Plotly template is sequential, so the scale is always passed
 explicitly. Row 0 is drawn at the top, as in a printed matrix.
+
+Each figure is assembled from plain dicts and validated once by
+``go.Figure({"data": [...], "layout": {...}})``: plotly's ``update_*`` chains
+and ``make_subplots`` cost several times as much server CPU on every page run
+(``benchmarks/bench_figures.py``). Overlays are added with ``add_trace`` of a
+dict, which validates only the new trace.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -75,60 +83,110 @@ def heatmap(
         is, the colour bar is not fitted to the noise: the range is neutral
         (±1, all cells white), the colour bar hidden and the title says so.
     """
-    z = np.asarray(z, dtype=np.float64)
+    return go.Figure(
+        _heatmap_spec(
+            np.asarray(z, dtype=np.float64),
+            title=title,
+            diverging=diverging,
+            labels=(x_labels, y_labels),
+            axis_titles=(x_title, y_title),
+            value_format=value_format,
+            height=height,
+            zero_tol=zero_tol,
+        )
+    )
+
+
+def _heatmap_spec(
+    z: FloatArray,
+    *,
+    title: str,
+    diverging: bool,
+    labels: tuple[Sequence[str] | None, Sequence[str] | None],
+    axis_titles: tuple[str, str],
+    value_format: str,
+    height: int | None,
+    zero_tol: float,
+) -> dict[str, Any]:
+    """Build the figure dict of :func:`heatmap`, for one ``go.Figure`` call."""
+    # Figures are built from plain dicts in one constructor call: plotly's
+    # update_* methods cost several times as much (path parsing, deep copies).
     if z.ndim == 1:
         z = z[None, :]
     rows, cols = z.shape
-    x_labels = list(x_labels) if x_labels is not None else [str(j) for j in range(cols)]
-    y_labels = list(y_labels) if y_labels is not None else [str(i) for i in range(rows)]
+    x_labels = list(labels[0]) if labels[0] is not None else _index_labels(cols)
+    y_labels = list(labels[1]) if labels[1] is not None else _index_labels(rows)
     finite = z[np.isfinite(z)]
-    trace = go.Heatmap(
-        z=np.where(np.isfinite(z), z, np.nan),
-        x=x_labels,
-        y=y_labels,
-        colorscale=DIVERGING if diverging else SEQUENTIAL,
-        colorbar={"thickness": 12},
-        hovertemplate=f"row %{{y}}, col %{{x}}: %{{z:{value_format}}}<extra></extra>",
-        xgap=1,
-        ygap=1,
-    )
-    labelled = rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS
     noise = np.isfinite(z) & (np.abs(z) <= zero_tol) & (z != 0) if zero_tol else None
     all_noise = noise is not None and finite.size > 0 and _all_small(finite, zero_tol)
+    trace: dict[str, Any] = {
+        "type": "heatmap",
+        "z": np.where(np.isfinite(z), z, np.nan),
+        "x": x_labels,
+        "y": y_labels,
+        "colorscale": DIVERGING if diverging else SEQUENTIAL,
+        "colorbar": {"thickness": 12},
+        "hovertemplate": (
+            f"row %{{y}}, col %{{x}}: %{{z:{value_format}}}<extra></extra>"
+        ),
+        "xgap": 1,
+        "ygap": 1,
+    }
     if diverging:
-        bound = float(np.max(np.abs(finite))) if finite.size else 1.0
-        bound = bound or 1.0  # an all-zero array still needs a non-empty range
-        if all_noise:
-            # Fitting the colours to noise around 1e-17 would paint it as signal.
-            bound = 1.0
-            trace.update(showscale=False)
-        trace.update(zmid=0.0, zmin=-bound, zmax=bound)
-    if noise is not None and noise.any():
-        # Cells that are zero up to rounding read "0"; the hover keeps the value.
-        text = _cell_text(z, value_format, noise)
-        trace.update(
-            text=text,
-            hovertemplate=(
-                f"row %{{y}}, col %{{x}}: %{{text}} (computed %{{z:{value_format}}})"
-                "<extra></extra>"
-            ),
+        trace.update(_diverging_range(finite, all_noise))
+    labelled = rows <= MAX_LABELLED_CELLS and cols <= MAX_LABELLED_CELLS
+    trace.update(_cell_labels(z, value_format, noise, labelled, size=12))
+    if "text" in trace:  # noise cells read "0"; the hover keeps the value
+        trace["hovertemplate"] = (
+            f"row %{{y}}, col %{{x}}: %{{text}} (computed %{{z:{value_format}}})"
+            "<extra></extra>"
         )
-        if labelled:
-            trace.update(texttemplate="%{text}", textfont={"size": 12})
-    elif labelled:
-        # texttemplate is drawn by the trace itself: far cheaper than annotations.
-        trace.update(texttemplate=f"%{{z:{value_format}}}", textfont={"size": 12})
     if all_noise:
         title = _with_note(title, zero_note(zero_tol))
-    fig = go.Figure(trace)
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
-        height=height or max(180, min(520, 60 + 38 * rows)),
-        xaxis={"title": x_title, "side": "bottom", "type": "category"},
-        yaxis={"title": y_title, "autorange": "reversed", "type": "category"},
-    )
-    return fig
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "margin": {"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
+        "height": height or max(180, min(520, 60 + 38 * rows)),
+        "xaxis": {"title": axis_titles[0], "side": "bottom", "type": "category"},
+        "yaxis": {"title": axis_titles[1], "autorange": "reversed", "type": "category"},
+    }
+    return {"data": [trace], "layout": layout}
+
+
+def _index_labels(count: int) -> list[str]:
+    return [str(i) for i in range(count)]
+
+
+def _diverging_range(finite: FloatArray, all_noise: bool) -> dict[str, Any]:
+    """Centre the colours on 0: ``zmin = -zmax`` (the largest ``|v|``), ``zmid = 0``."""
+    if all_noise:
+        # Fitting the colours to noise around 1e-17 would paint it as signal.
+        return {"showscale": False, "zmid": 0.0, "zmin": -1.0, "zmax": 1.0}
+    bound = float(np.max(np.abs(finite))) if finite.size else 1.0
+    bound = bound or 1.0  # an all-zero array still needs a non-empty range
+    return {"zmid": 0.0, "zmin": -bound, "zmax": bound}
+
+
+def _cell_labels(
+    z: FloatArray,
+    value_format: str,
+    noise: NDArray[np.bool_] | None,
+    labelled: bool,
+    size: int,
+) -> dict[str, Any]:
+    """Give the trace keys that write the cell values; noise cells read "0".
+
+    Unlabelled figures (too many cells) still get `text` for the hover.
+    """
+    if noise is not None and noise.any():
+        cells: dict[str, Any] = {"text": _cell_text(z, value_format, noise)}
+        if labelled:
+            cells.update(texttemplate="%{text}", textfont={"size": size})
+        return cells
+    if labelled:
+        # texttemplate is drawn by the trace itself: far cheaper than annotations.
+        return {"texttemplate": f"%{{z:{value_format}}}", "textfont": {"size": size}}
+    return {}
 
 
 def zero_note(zero_tol: float) -> str:
@@ -157,7 +215,9 @@ def _top_margin(title: str) -> int:
     return 40 + 18 * title.count("<br>")
 
 
-def _cell_text(z: FloatArray, value_format: str, zero: FloatArray) -> list[list[str]]:
+def _cell_text(
+    z: FloatArray, value_format: str, zero: NDArray[np.bool_]
+) -> list[list[str]]:
     """Cell labels in `value_format` (d3, e.g. ".4~g"), "0" where `zero`."""
     spec = value_format.replace("~", "")
     return [
@@ -178,27 +238,24 @@ def slice_bar(
 ) -> go.Figure:
     """Draw a bar chart of one slice (e.g. its probabilities), labelled with values."""
     values = np.asarray(values, dtype=np.float64).ravel()
-    if labels is None:
-        labels = [str(i) for i in range(values.size)]
-    labels = list(labels)
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=values,
-            marker_color="#3b6fb6",
-            texttemplate="%{y:.4f}" if values.size <= 24 else None,
-            textposition="outside",
-            hovertemplate="%{x}: %{y:.6g}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        height=300,
-        yaxis={"title": value_title},
-        xaxis={"type": "category"},
-    )
-    return fig
+    trace: dict[str, Any] = {
+        "type": "bar",
+        "x": list(labels) if labels is not None else _index_labels(values.size),
+        "y": values,
+        "marker": {"color": "#3b6fb6"},
+        "textposition": "outside",
+        "hovertemplate": "%{x}: %{y:.6g}<extra></extra>",
+    }
+    if values.size <= 24:
+        trace["texttemplate"] = "%{y:.4f}"
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        "height": 300,
+        "yaxis": {"title": value_title},
+        "xaxis": {"type": "category"},
+    }
+    return go.Figure({"data": [trace], "layout": layout})
 
 
 # --- Explore and Stability helpers --------------------------------------------
@@ -318,21 +375,23 @@ def mark_nonfinite(fig: go.Figure, z: FloatArray) -> go.Figure:
     if not bad.any():
         return fig
     base = fig.data[0]
-    labels = nonfinite_labels(z)
-    overlay = go.Heatmap(
-        z=np.where(bad, 1.0, np.nan),
-        x=base.x,
-        y=base.y,
-        text=labels,
-        colorscale=[[0.0, NONFINITE_COLOR], [1.0, NONFINITE_COLOR]],
-        showscale=False,
-        hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
-        xgap=1,
-        ygap=1,
-        name="inf / NaN",
-    )
+    overlay: dict[str, Any] = {
+        "type": "heatmap",
+        "z": np.where(bad, 1.0, np.nan),
+        "x": base.x,
+        "y": base.y,
+        "text": nonfinite_labels(z),
+        "colorscale": [[0.0, NONFINITE_COLOR], [1.0, NONFINITE_COLOR]],
+        "showscale": False,
+        "hovertemplate": "row %{y}, col %{x}: %{text}<extra></extra>",
+        "xgap": 1,
+        "ygap": 1,
+        "name": "inf / NaN",
+    }
     if z.shape[0] <= MAX_LABELLED_CELLS and z.shape[1] <= MAX_LABELLED_CELLS:
         overlay.update(texttemplate="%{text}", textfont={"size": 12, "color": "white"})
+    # add_trace of a dict validates only the new trace: cheaper than a rebuild
+    # from fig.to_dict(), which deep-copies every trace.
     fig.add_trace(overlay)
     return fig
 
@@ -354,53 +413,58 @@ def sweep_line(
     """
     scales = np.asarray(scales, dtype=np.float64)
     lo, hi = float(scales.min()), float(scales.max())
-    fig = go.Figure(
-        go.Scatter(
-            x=scales,
-            y=100 * np.asarray(broken_fraction, dtype=np.float64),
-            mode="lines",
-            line={"shape": "hv", "color": "#3b6fb6", "width": 2},
-            hovertemplate="scale %{x:.4g}: %{y:.0f}% of slices inf/NaN<extra></extra>",
-            name="naive softmax",
-        )
-    )
-    marks = [
-        (predicted, f"exp overflows ≈ {predicted:.4g}" if predicted else "", "dash",
-         NONFINITE_COLOR, "predicted"),
-        (current, f"scale {current:g}" if current else "", "solid",
-         CURRENT_MARK_COLOR, "current"),
-    ]  # fmt: skip
-    for value, label, dash, color, name in marks:
-        if value is None or not lo <= value <= hi:
-            continue
-        # The current scale is labelled at the top, the prediction halfway up.
-        top = name == "current"
-        fig.add_trace(
-            go.Scatter(
-                x=[value, value, value],
-                y=[0, 54, 108],
-                mode="lines+text",
-                line={"dash": dash, "color": color, "width": 1.5},
-                text=["", "", label] if top else ["", label, ""],
-                textposition="top right" if top else "middle left",
-                textfont={"size": 12} if top else {"color": color, "size": 12},
-                hoverinfo="skip",
-                name=name,
-            )
-        )
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        height=280,
-        xaxis={
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": scales,
+            "y": 100 * np.asarray(broken_fraction, dtype=np.float64),
+            "mode": "lines",
+            "line": {"shape": "hv", "color": "#3b6fb6", "width": 2},
+            "hovertemplate": (
+                "scale %{x:.4g}: %{y:.0f}% of slices inf/NaN<extra></extra>"
+            ),
+            "name": "naive softmax",
+        }
+    ]
+    if predicted is not None and lo <= predicted <= hi:
+        label = f"exp overflows ≈ {predicted:.4g}" if predicted else ""
+        data.append(_sweep_mark(predicted, label, top=False))
+    if current is not None and lo <= current <= hi:
+        data.append(_sweep_mark(current, f"scale {current:g}" if current else "", True))
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        "height": 280,
+        "xaxis": {
             "title": "logit scale (x multiplied by)",
             "type": "log",
             "range": [np.log10(lo), np.log10(hi)],
         },
-        yaxis={"title": "% slices inf/NaN", "range": [-5, 120]},
-        showlegend=False,
-    )
-    return fig
+        "yaxis": {"title": "% slices inf/NaN", "range": [-5, 120]},
+        "showlegend": False,
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _sweep_mark(value: float, label: str, top: bool) -> dict[str, Any]:
+    """Draw a vertical line at `value`: the current scale, or the prediction.
+
+    The current scale is solid grey, labelled at the top in the theme's font
+    colour; the prediction dashed orange, labelled halfway up in its colour.
+    """
+    color = CURRENT_MARK_COLOR if top else NONFINITE_COLOR
+    return {
+        "type": "scatter",
+        "x": [value, value, value],
+        "y": [0, 54, 108],
+        "mode": "lines+text",
+        "line": {"dash": "solid" if top else "dash", "color": color, "width": 1.5},
+        "text": ["", "", label] if top else ["", label, ""],
+        "textposition": "top right" if top else "middle left",
+        "textfont": {"size": 12} if top else {"color": color, "size": 12},
+        "hoverinfo": "skip",
+        "name": "current" if top else "predicted",
+    }
 
 
 def view_label(
@@ -459,6 +523,8 @@ ERROR_FLOOR = 1e-18
 #: Pixels between two rows of small multiples: the upper row's tick labels
 #: (about 25 px) and the lower row's panel titles (about 20 px) must both fit.
 GRID_ROW_GAP = 64
+#: Space between two columns of small multiples, as a fraction of the width.
+GRID_COLUMN_GAP = 0.06
 #: Pixels above the first row, for its panel titles (and a note, if any).
 GRID_TOP = 40
 
@@ -479,74 +545,135 @@ def jacobian_grid(
     :data:`GRID_ROW_GAP` pixels apart, so panel titles clear the tick labels of
     the row above. `zero_tol` works as in :func:`heatmap`.
     """
-    from plotly.subplots import make_subplots
-
     mats = [np.asarray(j, dtype=np.float64) for j in jacobians]
     count = max(1, len(mats))
     columns = max(1, min(columns, count))
     rows = -(-count // columns)
     n = mats[0].shape[0] if mats else 0
-    labels = list(labels) if labels is not None else [str(i) for i in range(n)]
+    labels = list(labels) if labels is not None else _index_labels(n)
     finite = np.concatenate([m[np.isfinite(m)] for m in mats]) if mats else np.zeros(0)
-    bound = float(np.max(np.abs(finite))) if finite.size else 1.0
-    bound = bound or 1.0
     all_noise = bool(zero_tol) and finite.size > 0 and _all_small(finite, zero_tol)
-    if all_noise:
-        bound = 1.0  # neutral: do not fit the colours to rounding noise
+    scale = _diverging_range(finite, all_noise)
+    data = [
+        _grid_panel(m, titles[k], labels, value_format, zero_tol)
+        | scale
+        | {"showscale": k == 0 and not all_noise}  # one colour bar: panel 0's
+        | _subplot_refs(k)
+        for k, m in enumerate(mats)
+    ]
     panel = 200 if n <= 16 else 260
     plot_height = rows * panel + (rows - 1) * GRID_ROW_GAP
     top = GRID_TOP + (22 if all_noise else 0)
-    fig = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=list(titles),
-        horizontal_spacing=0.06,
-        vertical_spacing=GRID_ROW_GAP / plot_height if rows > 1 else 0.0,
-    )
-    for k, m in enumerate(mats):
-        trace = go.Heatmap(
-            z=np.where(np.isfinite(m), m, np.nan),
-            x=labels,
-            y=labels,
-            colorscale=DIVERGING,
-            zmid=0.0,
-            zmin=-bound,
-            zmax=bound,
-            showscale=k == 0 and not all_noise,
-            colorbar={"thickness": 12},
-            hovertemplate=(
-                f"{titles[k]}: row %{{y}}, col %{{x}}: "
-                f"%{{z:{value_format}}}<extra></extra>"
-            ),
-            xgap=1,
-            ygap=1,
-        )
-        noise = np.isfinite(m) & (np.abs(m) <= zero_tol) & (m != 0)
-        if zero_tol and noise.any():
-            trace.update(text=_cell_text(m, value_format, noise))
-            if n <= MAX_LABELLED_SMALL:
-                trace.update(texttemplate="%{text}", textfont={"size": 10})
-        elif n <= MAX_LABELLED_SMALL:
-            trace.update(texttemplate=f"%{{z:{value_format}}}", textfont={"size": 10})
-        fig.add_trace(trace, row=k // columns + 1, col=k % columns + 1)
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
-    fig.update_layout(
-        height=plot_height + top + 10,
-        margin={"l": 10, "r": 10, "t": top, "b": 10},
-    )
+    layout = _grid_layout(rows, columns, titles, GRID_ROW_GAP / plot_height)
+    layout["height"] = plot_height + top + 10
+    layout["margin"] = {"l": 10, "r": 10, "t": top, "b": 10}
     if all_noise:
-        fig.update_layout(
-            title={
-                "text": _with_note("", zero_note(zero_tol)),
-                "x": 0.0,
-                "xanchor": "left",
-                "y": 1.0,
-                "yanchor": "top",
-                "pad": {"t": 4},
-            }
+        layout["title"] = {
+            "text": _with_note("", zero_note(zero_tol)),
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "top",
+            "pad": {"t": 4},
+        }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _grid_panel(
+    m: FloatArray, title: str, labels: list[str], value_format: str, zero_tol: float
+) -> dict[str, Any]:
+    """One panel's heatmap trace of :func:`jacobian_grid`, without its scale."""
+    noise = np.isfinite(m) & (np.abs(m) <= zero_tol) & (m != 0) if zero_tol else None
+    labelled = m.shape[0] <= MAX_LABELLED_SMALL
+    return {
+        "type": "heatmap",
+        "z": np.where(np.isfinite(m), m, np.nan),
+        "x": labels,
+        "y": labels,
+        "colorscale": DIVERGING,
+        "colorbar": {"thickness": 12},
+        "hovertemplate": (
+            f"{title}: row %{{y}}, col %{{x}}: %{{z:{value_format}}}<extra></extra>"
+        ),
+        "xgap": 1,
+        "ygap": 1,
+    } | _cell_labels(m, value_format, noise, labelled, size=10)
+
+
+def _subplot_refs(cell: int) -> dict[str, str]:
+    """Name the axes of grid cell `cell` (row-major from 0): x and y, x2 and y2..."""
+    suffix = str(cell + 1) if cell else ""
+    return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+
+
+def _grid_layout(
+    rows: int, columns: int, titles: Sequence[str], row_gap: float
+) -> dict[str, Any]:
+    """Lay out the axes and panel titles of a `rows` x `columns` grid.
+
+    What ``make_subplots(rows, columns, subplot_titles=titles,
+    horizontal_spacing=GRID_COLUMN_GAP, vertical_spacing=row_gap)`` builds
+    (plotly 7), in the same float operations, so the domains are the same
+    numbers: row 0 at the top, axis ``k`` anchored to its partner, category
+    axes with each y axis reversed (row 0 of a matrix at the top), and each
+    title centred on its panel's top edge (``yanchor="bottom"``), above it.
+    """
+    layout: dict[str, Any] = {"annotations": []}
+    for cell, (x_domain, y_domain) in enumerate(_grid_domains(rows, columns, row_gap)):
+        refs = _subplot_refs(cell)
+        suffix = refs["xaxis"][1:]
+        # make_subplots clamps the axis domains to [0, 1], not the titles' x.
+        layout[f"xaxis{suffix}"] = {
+            "anchor": refs["yaxis"],
+            "domain": [x_domain[0], min(1.0, x_domain[1])],
+            "type": "category",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "anchor": refs["xaxis"],
+            "domain": y_domain,
+            "autorange": "reversed",
+            "type": "category",
+        }
+        if cell < len(titles) and titles[cell]:
+            layout["annotations"].append(
+                {
+                    "text": titles[cell],
+                    "x": sum(x_domain) / 2.0,
+                    "y": y_domain[1],
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 16},
+                }
+            )
+    return layout
+
+
+def _grid_domains(
+    rows: int, columns: int, row_gap: float
+) -> list[tuple[list[float], list[float]]]:
+    """Give each cell's x and y domain (paper fractions), row-major, row 0 on top.
+
+    Each sum is written as make_subplots writes it (repeated additions, not a
+    product), so the floats agree with plotly's to the last bit.
+    """
+    gap = row_gap if rows > 1 else 0.0
+    width = (1.0 - GRID_COLUMN_GAP * (columns - 1)) / columns
+    if width <= 0:
+        raise ValueError(
+            f"jacobian_grid: {columns} columns do not fit side by side; "
+            f"at most {int(1 + 1 / GRID_COLUMN_GAP)}"
         )
-    return fig
+    height = (1.0 - gap * (rows - 1)) / rows
+    domains = []
+    for row, col in itertools.product(range(rows), range(columns)):
+        x0 = sum([width] * col) + col * GRID_COLUMN_GAP
+        up = rows - 1 - row  # plotly counts rows from the bottom edge
+        y0 = sum([height] * up) + up * gap
+        domains.append(([x0, x0 + width], [y0, min(1.0, y0 + height)]))
+    return domains
 
 
 def log_error_heatmap(
@@ -569,24 +696,26 @@ def log_error_heatmap(
         e = e[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(np.maximum(e, floor))
-    fig = heatmap(
+    spec = _heatmap_spec(
         z,
         title=title,
-        x_labels=x_labels,
-        y_labels=y_labels,
-        x_title=x_title,
-        y_title=y_title,
+        diverging=False,
+        labels=(x_labels, y_labels),
+        axis_titles=(x_title, y_title),
+        value_format=".4g",
+        height=None,
+        zero_tol=0.0,
     )
     finite = z[np.isfinite(z)]
     low = float(np.floor(finite.min())) if finite.size else np.log10(floor)
     high = float(np.ceil(finite.max())) if finite.size else 0.0
     high = max(high, low + 1)
     ticks = np.arange(low, high + 1, max(1, int(np.ceil((high - low) / 4))))
-    # A heatmap's texttemplate cannot reach customdata: the labels go in `text`.
-    text = [[f"{v:.1e}" for v in row] for row in e.tolist()]
-    fig.update_traces(
+    trace = spec["data"][0]
+    trace.update(
         customdata=e,
-        text=text,
+        # A heatmap's texttemplate cannot reach customdata: the labels go in `text`.
+        text=[[f"{v:.1e}" for v in row] for row in e.tolist()],
         zmin=low,
         zmax=high,
         colorscale=SEQUENTIAL,
@@ -597,9 +726,9 @@ def log_error_heatmap(
             "ticktext": [f"1e{int(t)}" for t in ticks],
         },
     )
-    if fig.data[0].texttemplate:
-        fig.update_traces(texttemplate="%{text}")
-    return fig
+    if "texttemplate" in trace:  # small enough to write the errors in the cells
+        trace["texttemplate"] = "%{text}"
+    return go.Figure(spec)
 
 
 def direction_bars(
@@ -627,32 +756,29 @@ def direction_bars(
     if all_noise:
         title = _with_note(title, zero_note(max(zero_tol)))
     labels = [f"direction {i}" for i in range(a.size)]
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=labels,
-                y=a,
-                name="analytic wᵀa",
-                marker_color="#3b6fb6",
-                hovertemplate="%{x}: %{y:.10g}<extra>analytic</extra>",
-            ),
-            go.Bar(
-                x=labels,
-                y=n,
-                name="numeric (central difference)",
-                marker_color="#e8a33d",
-                hovertemplate="%{x}: %{y:.10g}<extra>numeric</extra>",
-            ),
-        ]
-    )
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
-        barmode="group",
-        margin={"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
-        height=280,
-        xaxis={"type": "category"},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    if all_noise:
-        fig.update_yaxes(range=[-1.0, 1.0])
-    return fig
+    bars = [
+        (a, "analytic wᵀa", "#3b6fb6", "analytic"),
+        (n, "numeric (central difference)", "#e8a33d", "numeric"),
+    ]
+    data = [
+        {
+            "type": "bar",
+            "x": labels,
+            "y": values,
+            "name": name,
+            "marker": {"color": color},
+            "hovertemplate": f"%{{x}}: %{{y:.10g}}<extra>{short}</extra>",
+        }
+        for values, name, color, short in bars
+    ]
+    layout: dict[str, Any] = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "barmode": "group",
+        "margin": {"l": 10, "r": 10, "t": _top_margin(title), "b": 10},
+        "height": 280,
+        "xaxis": {"type": "category"},
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    if all_noise:  # span ±1, not the noise
+        layout["yaxis"] = {"range": [-1.0, 1.0]}
+    return go.Figure({"data": data, "layout": layout})
