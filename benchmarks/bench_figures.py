@@ -1,7 +1,8 @@
 """Figure builders: median milliseconds per call (server CPU of a page run).
 
 Not a test: it prints a Markdown table. Each row builds one figure as a page
-does; the median of several repeats of a timed loop is reported.
+does, with Streamlit imported (so its Plotly template is the default, as in
+the app); the median of several repeats of a timed loop is reported.
 
     .venv/bin/python benchmarks/bench_figures.py
 """
@@ -50,6 +51,8 @@ def median_ms(call: Callable[[], object], repeat: int = 7) -> float:
 
 
 def main() -> None:
+    import streamlit  # noqa: F401  (sets its Plotly template, as in the app)
+
     from softmax_app.render import figures, masked
 
     print("| builder call | median ms |\n|---|---:|")
