@@ -319,6 +319,63 @@ the stale-counter bug on the Gradcheck page) gives zero too.
         )
 
 
+@st.fragment
+def slice_section(inputs: Inputs, y: np.ndarray, n_mean: int) -> None:
+    """The picked slice: its Jacobian, then its gradient step by step.
+
+    A fragment: picking another slice reruns this section alone (and the link
+    box, which holds the slice), not the whole page.
+    """
+    x, axes, t, g = inputs.x, inputs.axes, inputs.temperature, inputs.upstream
+    function, mask, target = inputs.function, inputs.mask, inputs.target
+    n = slice_length(x.shape, axes)
+    # (x is never empty here: the panel refuses empty arrays.)
+    st.subheader("One slice's Jacobian")
+    index = arrayview.pick_slice(x.shape, axes, key="backward", param="slice")
+    expr = explain.slice_expression(x.ndim, axes, index)
+    y_slice = arrayview.slice_at(y, axes, index)
+    g_slice = arrayview.slice_at(g, axes, index)
+    kept = None if mask is None else arrayview.slice_at(mask, axes, index)
+    steps = other = None
+    if n <= MAX_STEPS_N and function == "softmax":
+        steps = compute.vjp_steps(y_slice, g_slice, t)
+    elif n <= MAX_STEPS_N:
+        # log-softmax's steps start from log y, cross-entropy's from the logits.
+        source = (
+            x if function == "cross_entropy" else compute.log_forward(x, axes, t, mask)
+        )
+        other = compute.slice_steps(
+            function,
+            arrayview.slice_at(source, axes, index),
+            g_slice,
+            t,
+            kept,
+            None if target is None else arrayview.slice_at(target, axes, index),
+            n_mean,
+        )
+    jacobian = None if steps is None else steps.jacobian
+    if isinstance(other, sc.LogSoftmaxVjpSteps):
+        jacobian = other.jacobian
+    elif other is not None:  # cross-entropy goes through log-softmax's Jacobian
+        jacobian = sc.slice_jacobians(
+            other.log_y, 0, temperature=t, function="log_softmax", where=kept
+        )
+    jacobian_of_slice(inputs, jacobian, y_slice, expr, kept)
+    if other is not None:
+        st.subheader(f"Step by step for {expr}")
+        loss_steps(other, n_mean)
+    else:
+        step_by_step(inputs, steps, expr)
+    links.share_box()
+
+
+@st.fragment
+def tangent_fragment(inputs: Inputs, dx: np.ndarray) -> None:
+    """The JVP section; a new tangent reruns it alone (and the link box)."""
+    tangent_section(inputs, dx)
+    links.share_box()
+
+
 st.title("Backward: Jacobians and the vector-Jacobian product")
 st.markdown(
     "Each softmax slice y has an n × n Jacobian J = (diag(y) − y yᵀ)/T: entry "
@@ -383,47 +440,11 @@ if y is not None and dx is not None:
                 "slice's Jacobian is still shown below."
             )
 
-    # (x is never empty here: the panel refuses empty arrays.)
-    st.subheader("One slice's Jacobian")
-    index = arrayview.pick_slice(x.shape, axes, key="backward", param="slice")
-    expr = explain.slice_expression(x.ndim, axes, index)
-    y_slice = arrayview.slice_at(y, axes, index)
-    g_slice = arrayview.slice_at(g, axes, index)
-    kept = None if mask is None else arrayview.slice_at(mask, axes, index)
-    steps = other = None
-    if n <= MAX_STEPS_N and function == "softmax":
-        steps = compute.vjp_steps(y_slice, g_slice, t)
-    elif n <= MAX_STEPS_N:
-        # log-softmax's steps start from log y, cross-entropy's from the logits.
-        source = (
-            x if function == "cross_entropy" else compute.log_forward(x, axes, t, mask)
-        )
-        other = compute.slice_steps(
-            function,
-            arrayview.slice_at(source, axes, index),
-            g_slice,
-            t,
-            kept,
-            None if target is None else arrayview.slice_at(target, axes, index),
-            n_mean,
-        )
-    jacobian = None if steps is None else steps.jacobian
-    if isinstance(other, sc.LogSoftmaxVjpSteps):
-        jacobian = other.jacobian
-    elif other is not None:  # cross-entropy goes through log-softmax's Jacobian
-        jacobian = sc.slice_jacobians(
-            other.log_y, 0, temperature=t, function="log_softmax", where=kept
-        )
-    jacobian_of_slice(inputs, jacobian, y_slice, expr, kept)
+    slice_section(inputs, y, n_mean)
     if stack is not None:
         small_multiples(inputs, y, stack)
     gradient_views(inputs, dx)
-    if other is not None:
-        st.subheader(f"Step by step for {expr}")
-        loss_steps(other, n_mean)
-    else:
-        step_by_step(inputs, steps, expr)
-    tangent_section(inputs, dx)
+    tangent_fragment(inputs, dx)
 
     reference = {"softmax": "softmax_vjp", "log_softmax": "log_softmax_vjp"}
     views.how_it_works(

@@ -9,6 +9,7 @@ import softmax_core as sc
 from softmax_app import (
     arrayview,
     compute,
+    links,
     losses,
     masking,
     notebook,
@@ -75,8 +76,13 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
         )
 
 
+@st.fragment
 def one_slice(inputs: Inputs, y: np.ndarray) -> None:
-    """A bar chart of one softmax slice's probabilities."""
+    """A bar chart of one softmax slice's probabilities.
+
+    A fragment: picking another slice reruns this section alone (and the link
+    box, which holds the slice), not the whole page.
+    """
     x, axes = inputs.x, inputs.axes
     st.subheader("One slice")
     st.markdown(
@@ -103,6 +109,7 @@ def one_slice(inputs: Inputs, y: np.ndarray) -> None:
         values, label=label, temperature=inputs.temperature, labels=labels, kept=kept
     )
     views.chart(fig, takeaway, key="explore-slice")
+    links.share_box()
 
 
 def function_output(inputs: Inputs, y: np.ndarray) -> None:

@@ -59,3 +59,34 @@ def test_new_x_replaces_a_stale_g_visibly(app):
     x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     onehot = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
     assert app.shows_array(page, vjp(x, onehot, 1))
+
+
+def test_picking_a_slice_redraws_its_jacobian_and_the_link(app):
+    # The slice section is a fragment: picking a slice redraws that slice's
+    # Jacobian and the link box, and the server sends only that section (far
+    # fewer messages than a whole run, here one notch of T).
+    frames: list[int] = []
+    page = app.context.new_page()
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: frames.append(1)))
+    # (Not the classic x: both its slices have the same softmax.)
+    page.goto(app.link("backward", **{**LINK, "x": "[[1, 2], [1, 4]]"}))
+    app.settle(page)
+    frames.clear()
+    app.step_temperature(page)
+    whole_run = len(frames)
+    app.step_temperature(page, "ArrowLeft")  # back to T = 1
+    y1 = softmax([1.0, 4.0])
+    second = np.diag(y1) - np.outer(y1, y1)  # J of slice x[1, :] (scipy's softmax)
+    before = app.charts(page)
+    # The first chart is the picked slice's Jacobian: slice 0 until picked.
+    assert not np.allclose(np.asarray(before[0][0]["z"], dtype=float), second)
+    box = page.get_by_label("slice: index in dim 0", exact=True)
+    frames.clear()
+    app.change(page, lambda: (box.fill("1"), box.press("Enter")))
+    assert len(frames) < whole_run / 2, (len(frames), whole_run)
+    after = app.charts(page)
+    np.testing.assert_allclose(np.asarray(after[0][0]["z"], dtype=float), second)
+    assert app.chart_data_equal(after[1:], before[1:])  # the rest is unchanged
+    link = page.locator('[data-testid="stSidebarContent"] [data-testid="stCode"]')
+    assert "slice=1" in link.inner_text()
+    assert not app.errors(page)
