@@ -15,6 +15,9 @@ For each: a shared link opened in a new browser context (median of the loads
 after the first), and for **softmax** the slider moved one notch, p50 and
 p95. No time is asserted; it prints a Markdown table. If the floor is above a
 target, no change to this app can meet that target on this machine.
+
+``--serve NAME --port P`` only serves that minimal app (until Ctrl+C), e.g. for
+``load.py`` (its T slider is in the link, as the real app's is).
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ import streamlit as st
 
 st.title("Floor")
 t = float(st.sidebar.select_slider(
-    "T: temperature", options=["0.5", "1", "2"], value="1", key="T"
+    "T: temperature", options=["0.5", "1", "2"],
+    value=st.query_params.get("T", "1"),
 ))
+st.query_params["T"] = str(t).removesuffix(".0")
 """
 _HEATMAP = """\
 import plotly.graph_objects as go
@@ -79,7 +84,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--serve", choices=list(APPS), help="only serve this app")
+    parser.add_argument("--port", type=int, default=8600)
     args = parser.parse_args()
+    if args.serve:
+        return serve_only(args.serve, args.port)
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
         choice = find_chromium(playwright)
         if not choice.found:
@@ -113,6 +122,19 @@ def main() -> int:
                 )
                 sys.stdout.flush()
         browser.close()
+    return 0
+
+
+def serve_only(name: str, port: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_app(Path(tmp) / name, APPS[name][0])
+        with serve_app(port, root=root) as url:
+            print(f"serving the {name!r} floor app at {url} (Ctrl+C stops it)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
     return 0
 
 
