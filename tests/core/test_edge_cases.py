@@ -272,11 +272,36 @@ def test_no_mask_guessed_vjps_follow_the_limit(path, case, data):
     total = np.sum(g64, axis=axis, keepdims=True)
     expected_log = g64 - p * total
     expected = p * (g64 - np.sum(g64 * p, axis=axis, keepdims=True))
-    eps = float(np.finfo(x.dtype).eps)
-    scale = np.sum(np.abs(g64), axis=axis, keepdims=True)
-    atol = 64 * eps * np.broadcast_to(scale, x.shape)
+    atol = _atol(x, g64, axis)
     assert np.all(np.abs(log_grad.astype(np.float64) - expected_log) <= atol)
     assert np.all(np.abs(grad.astype(np.float64) - expected) <= atol)
+
+
+def _atol(x, g64, axis):
+    """64 eps of the slice's sum |g|, plus the dtype's smallest subnormal.
+
+    The result is rounded to x's dtype once: a true value below the smallest
+    subnormal (float16: 2**-24 = 5.96e-8) can only come out as 0 or as it.
+    """
+    finfo = np.finfo(x.dtype)
+    scale = np.sum(np.abs(g64), axis=axis, keepdims=True)
+    return 64 * float(finfo.eps) * np.broadcast_to(scale, x.shape) + float(
+        finfo.smallest_subnormal
+    )
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_gradient_below_the_smallest_float16_rounds_to_it_or_zero(path):
+    # Found by hypothesis on the fast path: x = [0, 0], g = [1.19e-7, 0] in
+    # float16. The gradient is ±(1/2)(1/2)(1.19e-7) = ±2.98e-8, half float16's
+    # smallest subnormal, so float16 holds it as 0 (round half to even).
+    x = np.zeros(2, dtype=np.float16)
+    g = np.array([1e-7, 0.0], dtype=np.float16)
+    with on_path(path):
+        grad = sc.softmax_vjp(sc.softmax(x), g)
+    assert grad.dtype == np.float16
+    expected = 0.25 * float(g[0]) * np.array([1.0, -1.0])
+    assert np.all(np.abs(grad.astype(np.float64) - expected) <= 2.0**-24)
 
 
 def _restricted_reference(x, g, axis, mask, log):
