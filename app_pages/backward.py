@@ -186,14 +186,14 @@ def gradient_views(inputs: Inputs, dx: np.ndarray) -> None:
         g = inputs.target
         st.subheader("Target t and the gradient dL/dx")
         st.markdown(
-            "With L = −Σ t ⊙ log softmax(x) / N, the gradient is (y − t)/(N T), "
+            "With L = −Σ t ⊙ log softmax(x / T) / N, the gradient is (y − t)/(N T), "
             "slice by slice: the probabilities minus the target."
         )
     else:
         st.subheader("Upstream gradient g and the gradient dL/dx")
         st.markdown(
             f"With L = Σ g ⊙ {'log ' if inputs.function == 'log_softmax' else ''}"
-            "softmax(x), backpropagation hands the function the upstream gradient "
+            "softmax(x / T), backpropagation hands the function the upstream gradient "
             "g = ∂L/∂(output) and gets back dL/dx = Jᵀg, slice by slice."
         )
     if x.ndim > 2:

@@ -49,7 +49,7 @@ def side_by_side(inputs: Inputs, y: np.ndarray) -> None:
         st.columns(2),
         ("x", "y"),
         (xv, yv),
-        ("x (logits)", "y = softmax(x)"),
+        ("x (logits)", "y = softmax(x / T)"),
         strict=True,
     ):
         if x.ndim > 2:

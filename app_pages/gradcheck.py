@@ -50,9 +50,9 @@ REFERENCE = {
 }
 #: The loss whose central differences the check takes, per function.
 LOSS = {
-    "softmax": "L = Σ g ⊙ softmax(x)",
-    "log_softmax": "L = Σ g ⊙ log_softmax(x)",
-    "cross_entropy": "the mean cross-entropy L = −Σ t ⊙ log softmax(x) / N",
+    "softmax": "L = Σ g ⊙ softmax(x / T)",
+    "log_softmax": "L = Σ g ⊙ log_softmax(x / T)",
+    "cross_entropy": "the mean cross-entropy L = −Σ t ⊙ log softmax(x / T) / N",
 }
 
 MODE_HELP = {
@@ -426,7 +426,8 @@ st.title("Gradcheck: numeric vs analytic gradients")
 st.markdown(
     "A gradient check compares a backward pass (the analytic gradient a) with "
     "central finite differences of the loss (the numeric gradient n): "
-    "L = Σ g ⊙ softmax(x), L = Σ g ⊙ log_softmax(x), or the mean cross-entropy, "
+    "L = Σ g ⊙ softmax(x / T), L = Σ g ⊙ log_softmax(x / T), or the mean "
+    "cross-entropy, "
     "as f in the panel says. Pick an implementation, correct or with a planted "
     "bug, and see whether the check catches it."
 )

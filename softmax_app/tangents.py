@@ -19,7 +19,7 @@ from softmax_app.panel import Inputs
 from softmax_app.render import alttext, figures, masked
 from softmax_core import parse_array
 
-__all__ = ["DEFAULT_TANGENT", "make_tangent", "tangent_section"]
+__all__ = ["DEFAULT_TANGENT", "make_tangent", "tangent_note", "tangent_section"]
 
 DEFAULT_TANGENT = "g"
 _KEY = "backward-tangent"
@@ -39,6 +39,23 @@ _WHY = {
         "y. They differ, which is why a backward pass must use Jᵀ."
     ),
 }
+
+
+def tangent_note(text: str, inputs: Inputs) -> str:
+    """Say which tangent the JVP below uses, naming g's value when t is ``g``.
+
+    Under cross-entropy the g box takes no part in the loss, so the note says
+    that the tangent only borrows its value as a direction.
+    """
+    if text.strip().lower() != DEFAULT_TANGENT:
+        return f"t = `{text}`."
+    note = f"t = g, the upstream gradient box: `{inputs.g_text}`."
+    if inputs.function == "cross_entropy":
+        note += (
+            " Cross-entropy's loss does not use g; here g's value is only the "
+            "direction x moves in."
+        )
+    return note
 
 
 def make_tangent(text: str, inputs: Inputs) -> FloatArray:
@@ -106,6 +123,7 @@ def tangent_section(inputs: Inputs, dx: FloatArray) -> None:
         return
     if problem:
         st.warning(problem)
+    st.caption(tangent_note(text, inputs))
     args = (x, tangent, axes, t, inputs.mask, inputs.function, inputs.target)
     jt = compute.jvp(*args)
     if inputs.function == "cross_entropy":

@@ -230,13 +230,15 @@ def download_arrays(
     """Each downloadable array by file stem, as a function that returns it.
 
     x, g and y come first (y computed only when asked for, if the page did
-    not pass it), then the page's results in their order.
+    not pass it), then the page's results in their order. Under cross-entropy
+    there is no g (the page does not use it) and the target comes instead.
     """
     x, axes, t = inputs.x, inputs.axes, inputs.temperature
-    arrays: dict[str, Callable[[], FloatArray]] = {
-        "x": partial(np.asarray, x),
-        "g": partial(np.asarray, inputs.upstream),
-    }
+    arrays: dict[str, Callable[[], FloatArray]] = {"x": partial(np.asarray, x)}
+    # Cross-entropy never uses the g box (its upstream gradient is 1 on the
+    # loss): a g.npy would be an array the page's numbers did not come from.
+    if inputs.function != "cross_entropy":
+        arrays["g"] = partial(np.asarray, inputs.upstream)
     if inputs.mask is not None:
         arrays["mask"] = partial(np.asarray, inputs.mask, dtype=np.float64)
     if inputs.function == "cross_entropy" and inputs.target is not None:

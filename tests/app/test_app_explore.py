@@ -349,3 +349,11 @@ def test_slice_text_round_trips_and_errors():
         arrayview.parse_slice("1,4", (2, 3, 4), (1,))
     with pytest.raises(ValueError, match="one index for each dim"):
         arrayview.parse_slice("1", (2, 3, 4), (1,))
+
+
+def test_the_y_titles_name_the_temperature():
+    # Newcomer report: at T = 1.5 the y table and heatmap said "softmax(x)".
+    at = open_page(PAGE, x="[[1, 2], [3, 4]]", axis="1", T="2")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("y = softmax(x / T)") for c in captions), captions
+    assert not any(c.startswith("y = softmax(x)") for c in captions)

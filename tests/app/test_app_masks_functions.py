@@ -237,3 +237,25 @@ def test_the_one_slice_bars_mark_masked_entries():
     assert colours[2] == MASKED_COLOR and MASKED_COLOR not in colours[:2]
     assert bar["text"][2] == "masked"
     assert "Grey bars are masked entries" in page_text(at)
+
+
+def test_cross_entropy_offers_no_g_download_since_it_uses_none():
+    # Newcomer report: g.npy held the onehot g, which cross-entropy never uses,
+    # beside a dL/dx that did not come from it.
+    at = open_page(BACKWARD, **CLASSIC, f="cross_entropy", target="[1, 0]")
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"x.npy", "target.npy", "dx.npy"} <= labels
+    assert not {"g.npy", "g.csv"} & labels
+    at = open_page(BACKWARD, **CLASSIC, f="log_softmax")
+    assert "g.npy" in {b.proto.label for b in at.get("download_button")}
+
+
+def test_the_tangent_in_use_is_named_and_cross_entropy_says_g_is_only_a_direction():
+    # Newcomer report: under cross-entropy the JVP used t = g (the onehot of
+    # the g box the page calls unused) and nothing said what t was.
+    at = open_page(BACKWARD, **CLASSIC, f="cross_entropy", target="[1, 0]")
+    text = page_text(at)
+    assert "t = g, the upstream gradient box: `onehot`." in text
+    assert "only the direction x moves in" in text
+    at = open_page(BACKWARD, **CLASSIC, tangent="[[1,0],[0,0]]")
+    assert "t = `[[1,0],[0,0]]`." in page_text(at)
